@@ -1,0 +1,1 @@
+"""Talking to the Meibel API v2: its schemas and an async client."""

@@ -1,0 +1,1 @@
+"""The `meibel-pipeline` command line."""

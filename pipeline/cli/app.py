@@ -1,0 +1,161 @@
+"""`meibel-pipeline`: sync, demo, simulate and sql."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.logging import RichHandler
+
+from pipeline.cli import render
+from pipeline.cli.run_sync import SyncOutcome, run_sync_job, warehouse_path
+from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WAREHOUSE
+from pipeline.simulator.server import SimulatorConfig, SimulatorServer, serve
+from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
+
+app = typer.Typer(
+    help="Sync Meibel confidence scores into a DuckDB warehouse, verified against the API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MISMATCH = 3
+
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's event log too.")]
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=render.errors, show_path=False, markup=False)],
+    )
+    # httpx logs every request URL at INFO; fine when debugging, noise otherwise.
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+@app.command()
+def sync(
+    verify_sessions: Annotated[
+        str, typer.Option(help="Session summaries to reconcile: all, none, or a number.")
+    ] = "all",
+    allow_mismatch: Annotated[
+        bool, typer.Option(help="Exit 0 even when a summary differs from the API's.")
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Sync the API at MEIBEL_BASE_URL into MEIBEL_WAREHOUSE and reconcile its summaries."""
+    _logging(verbose)
+    if not os.environ.get(ENV_API_KEY):
+        render.error(f"{ENV_API_KEY} is not set: export your Meibel API key first.")
+        raise typer.Exit(EXIT_USAGE)
+    _finish(run_sync_job({"verify_sessions": verify_sessions}, verbose=verbose), allow_mismatch)
+
+
+@app.command()
+def demo(
+    agents: Annotated[int, typer.Option(help="Agents in the simulated API.")] = 4,
+    sessions: Annotated[int, typer.Option(help="Sessions per agent.")] = 40,
+    jobs: Annotated[float, typer.Option(help="Mean scoring jobs per session.")] = 6.0,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated data.")] = 7,
+    directory: Annotated[Path, typer.Option(help="Where the demo warehouse goes.")] = Path(
+        "data/demo"
+    ),
+    verbose: Verbose = False,
+) -> None:
+    """Start the API simulator, sync it into a fresh warehouse, and reconcile."""
+    _logging(verbose)
+    shutil.rmtree(directory, ignore_errors=True)
+    config = SimulatorConfig(seed=seed, agents=agents, sessions_per_agent=sessions, mean_jobs=jobs)
+    with SimulatorServer(config) as simulator:
+        os.environ.update(
+            {
+                ENV_BASE_URL: simulator.base_url,
+                ENV_API_KEY: simulator.api_key,
+                ENV_WAREHOUSE: str(directory / "meibel.duckdb"),
+                ENV_EXPORT_DIR: str(directory / "exports"),
+            }
+        )
+        render.console.print(f"Simulated Meibel API at {simulator.base_url}")
+        outcome = run_sync_job({"verify_sessions": "all"}, verbose=verbose)
+    render.console.print(
+        f"Warehouse: {directory / 'meibel.duckdb'}   Parquet: {directory / 'exports'}\n"
+        f"Try: MEIBEL_WAREHOUSE={directory / 'meibel.duckdb'} meibel-pipeline sql "
+        '"FROM agent_score_summary"'
+    )
+    _finish(outcome, allow_mismatch=False)
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    agents: Annotated[int, typer.Option(help="Agents.")] = 4,
+    sessions: Annotated[int, typer.Option(help="Sessions per agent.")] = 500,
+    jobs: Annotated[float, typer.Option(help="Mean scoring jobs per session.")] = 6.0,
+    seed: Annotated[int, typer.Option(help="Seed of the data.")] = 7,
+    api_key: Annotated[str, typer.Option(help="The key the simulator accepts.")] = "demo-key",
+    latency: Annotated[float, typer.Option(help="Seconds added to every request.")] = 0.0,
+    fault_rate: Annotated[
+        float, typer.Option(help="Share of requests failing with 429, 503 or a dropped line.")
+    ] = 0.0,
+) -> None:
+    """Serve the Meibel API simulator until interrupted."""
+    config = SimulatorConfig(
+        seed=seed,
+        agents=agents,
+        sessions_per_agent=sessions,
+        mean_jobs=jobs,
+        api_key=api_key,
+        latency_s=latency,
+        fault_rate=fault_rate,
+    )
+    render.console.print(f"Serving the simulated Meibel API at http://127.0.0.1:{port}/v2")
+    serve(config, host="127.0.0.1", port=port)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="The SQL to run against the warehouse.")],
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = render.MAX_ROWS,
+) -> None:
+    """Run a query on the warehouse (read-only) and print the result as a table."""
+    path = warehouse_path()
+    if not Path(path).exists():
+        render.error(f"no warehouse at {path}: run a sync first, or set {ENV_WAREHOUSE}.")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        with DuckDBWarehouse.open(path, read_only=True) as wh:
+            render.arrow_table(wh.query(query), max_rows)
+    except duckdb.Error as error:
+        render.error(str(error).splitlines()[0])
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _finish(outcome: SyncOutcome, allow_mismatch: bool) -> None:
+    render.sync_outcome(outcome)
+    if outcome.failure:
+        render.error(f"sync failed: {outcome.failure}")
+        raise typer.Exit(EXIT_FAILED)
+    if outcome.mismatched:
+        message = (
+            f"{outcome.mismatched} summaries differ from the API's (see summary_reconciliation)"
+        )
+        if not allow_mismatch:
+            render.error(message)
+            raise typer.Exit(EXIT_MISMATCH)
+        render.console.print(f"[yellow]warning:[/] {message}")
+    if outcome.failed_checks:
+        render.error(f"checks failed: {', '.join(outcome.failed_checks)}")
+        raise typer.Exit(EXIT_FAILED)
+    render.console.print(f"[green]Sync complete[/] (run {outcome.run_id}).")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,87 @@
+"""Run the `meibel_sync` Dagster job in this process and sum up what happened."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from pipeline.definitions import defs
+from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse, LevelTotals
+from pipeline.warehouse.resource import DEFAULT_WAREHOUSE
+
+RECONCILIATION_CHECK = "summaries_match_api"
+
+
+@dataclass
+class SyncOutcome:
+    run_id: str
+    failure: str | None
+    row_counts: dict[str, int] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)
+    reconciliation: list[LevelTotals] = field(default_factory=list)
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def mismatched(self) -> int:
+        return sum(level.mismatched for level in self.reconciliation)
+
+
+def warehouse_path() -> str:
+    return os.environ.get("MEIBEL_WAREHOUSE", DEFAULT_WAREHOUSE)
+
+
+def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncOutcome:
+    job = defs.resolve_job_def("meibel_sync")
+    run_config = {
+        "ops": {"meibel_api_tables": {"config": sync_config}},
+        # Dagster's own event log goes to the console only when asked; progress comes from ours.
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
+    }
+    with _instance() as inst:
+        result = job.execute_in_process(run_config=run_config, instance=inst, raise_on_error=False)
+        outcome = SyncOutcome(run_id=result.run_id, failure=_failure(result))
+        for evaluation in result.get_asset_check_evaluations():
+            name = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
+            if not evaluation.passed:
+                severity = evaluation.severity
+                target = (
+                    outcome.warned_checks
+                    if severity == dg.AssetCheckSeverity.WARN
+                    else outcome.failed_checks
+                )
+                target.append(name)
+    if not Path(warehouse_path()).exists():
+        return outcome
+    with DuckDBWarehouse.open(warehouse_path(), read_only=True) as wh:
+        outcome.row_counts = {
+            table: wh.row_count(table)
+            for table in ("agents", "sessions", "scoring_jobs", "api_session_summaries")
+        }
+        outcome.reconciliation = wh.reconciliation_totals()
+        outcome.mismatches = wh.reconciliation_mismatches(10)
+    return outcome
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME set, CLI runs land in the same history `dagster dev` shows.
+    return (
+        dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
+    )
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> str | None:
+    """The innermost error of the first failed step: the one a user can act on."""
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        error = data.error if data else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            return error.message.strip().splitlines()[-1]
+        return f"step {event.step_key} failed"
+    return None if result.success else "the sync run failed"

@@ -1,0 +1,1 @@
+"""Parquet copies of the warehouse for BI tools and lakehouse engines."""

@@ -1,0 +1,1 @@
+"""Reading the Meibel API into the warehouse."""

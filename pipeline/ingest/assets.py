@@ -1,0 +1,108 @@
+"""The tables read from the Meibel API, materialised together by one sync step.
+
+No `from __future__ import annotations` in asset modules: Dagster reads the annotations of
+config and resource parameters at definition time.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import dagster as dg
+from pydantic import Field
+
+from pipeline.api.resource import MeibelApiResource
+from pipeline.ingest.sync import SyncOptions, SyncReport, VerifySessions, run_sync
+from pipeline.warehouse.metadata import table_metadata
+from pipeline.warehouse.resource import WarehouseResource
+from pipeline.warehouse.schemas import Table
+
+API_POOL = "meibel_api"
+
+# Progress goes to a plain logger: the CLI prints it, and dagster.yaml routes it to the run log.
+progress = logging.getLogger("pipeline.sync")
+
+DESCRIPTIONS: dict[Table, str] = {
+    Table.AGENTS: "Every agent the API key can see (GET /agents).",
+    Table.SESSIONS: "Every session of every agent (GET /agents/{agent_id}/sessions).",
+    Table.SCORING_JOBS: (
+        "Every scoring job of those agents, identity context flattened into typed columns "
+        "(GET /confidence-scoring/jobs), tagged with its module's scale."
+    ),
+    Table.API_AGENT_SUMMARIES: "The API's own ScoreSummary of each agent, as returned.",
+    Table.API_SESSION_SUMMARIES: "The API's own ScoreSummary of each verified session.",
+    Table.API_TURN_SUMMARIES: "The per-turn breakdowns inside the API's session summaries.",
+}
+
+
+class SyncConfig(dg.Config):
+    verify_sessions: str = Field(
+        default="all",
+        description=(
+            "Sessions whose API summary is fetched to reconcile against: 'all', 'none' or a "
+            "number (a random sample of at most that many per sync)."
+        ),
+    )
+    max_sessions_per_jobs_request: int = Field(
+        default=2000,
+        description="Above this many sessions an agent's jobs are fetched session by session.",
+    )
+    agents_in_parallel: int = Field(default=4, description="Agents synced at once.")
+
+    def options(self) -> SyncOptions:
+        return SyncOptions(
+            verify_sessions=parse_verify_sessions(self.verify_sessions),
+            max_sessions_per_jobs_request=self.max_sessions_per_jobs_request,
+            agents_in_parallel=self.agents_in_parallel,
+        )
+
+
+def parse_verify_sessions(value: str) -> VerifySessions:
+    if value in ("all", "none"):
+        return value  # type: ignore[return-value]
+    if value.isdigit():
+        return int(value)
+    raise ValueError(f"verify_sessions must be 'all', 'none' or a number, not {value!r}")
+
+
+@dg.multi_asset(
+    name="meibel_api_tables",
+    specs=[
+        dg.AssetSpec(
+            table.value,
+            description=DESCRIPTIONS[table],
+            kinds={"duckdb", "table"},
+            metadata=table_metadata(table),
+            group_name="meibel_api",
+        )
+        for table in Table
+    ],
+    pool=API_POOL,
+    description="Page through the Meibel API and upsert what it returns, agent by agent.",
+)
+def meibel_api_tables(
+    context: dg.AssetExecutionContext,
+    config: SyncConfig,
+    meibel_api: MeibelApiResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.MaterializeResult[None]]:
+    synced_at = datetime.now(UTC)
+    with warehouse.open() as wh:
+
+        async def sync() -> SyncReport:
+            async with meibel_api.client() as client:
+                return await run_sync(client, wh, config.options(), synced_at, progress.info)
+
+        report = asyncio.run(sync())
+        progress.info(f"{report.requests} requests: {dict(report.requests_by_endpoint)}")
+        for table in Table:
+            yield dg.MaterializeResult(
+                asset_key=table.value,
+                metadata={
+                    "dagster/row_count": wh.row_count(table.value),
+                    "fetched_this_sync": report.fetched[table],
+                    "api_requests_this_sync": report.requests,
+                    "synced_at": synced_at.isoformat(),
+                },
+            )

@@ -1,0 +1,1 @@
+"""The warehouse: DuckDB file, load schemas and the SQL of `sql/`. Extraction sees only this."""

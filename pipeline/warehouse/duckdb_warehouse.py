@@ -1,0 +1,185 @@
+"""The embedded DuckDB warehouse: one file, one writer, every load one transaction."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.warehouse.schemas import SCHEMAS, Table
+from pipeline.warehouse.sql_files import SQL_ROOT, run_script, schema_files, sql
+
+# Order matters inside one load: the turn load reads the session summaries loaded before it.
+LOAD_ORDER: tuple[Table, ...] = (
+    Table.AGENTS,
+    Table.SESSIONS,
+    Table.SCORING_JOBS,
+    Table.API_AGENT_SUMMARIES,
+    Table.API_SESSION_SUMMARIES,
+    Table.API_TURN_SUMMARIES,
+)
+
+# The key of every table a check or an export may name; nothing else reaches SQL as a name.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "agents": ("agent_id",),
+    "sessions": ("session_id",),
+    "scoring_jobs": ("job_id",),
+    "api_agent_summaries": ("agent_name",),
+    "api_session_summaries": ("agent_name", "session_id"),
+    "api_turn_summaries": ("agent_name", "session_id", "turn"),
+    "summary_reconciliation": ("level", "agent_name", "session_id", "turn"),
+    "session_score_summary": ("agent_name", "session_id"),
+    "turn_score_summary": ("agent_name", "session_id", "turn"),
+    "agent_score_summary": ("agent_name",),
+}
+
+EXPORTED: tuple[str, ...] = tuple(TABLE_KEYS)
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    table: str
+    path: Path
+    rows: int
+
+
+@dataclass(frozen=True)
+class LevelTotals:
+    level: str
+    compared: int
+    mismatched: int
+
+
+class DuckDBWarehouse:
+    """The tables, views and SQL models of `sql/` in one DuckDB file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Iterator[DuckDBWarehouse]:
+        """Open (and on first use create) the warehouse file, schema and views applied."""
+        path = Path(path)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+        try:
+            warehouse = cls(con)
+            if not read_only:
+                warehouse.apply_schema()
+            yield warehouse
+        finally:
+            con.close()
+
+    def apply_schema(self) -> None:
+        with self.transaction():
+            for name in schema_files():
+                run_script(self.con, name)
+            for view_file in sorted((SQL_ROOT / "views").glob("*.sql")):
+                run_script(self.con, f"views/{view_file.stem}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
+        """Upsert every batch in one transaction: all of them land, or none does."""
+        unknown = set(batches) - set(LOAD_ORDER)
+        if unknown:
+            raise ValueError(f"no load for {sorted(unknown)}")
+        if Table.API_TURN_SUMMARIES in batches and Table.API_SESSION_SUMMARIES not in batches:
+            raise ValueError("turn summaries load together with their session summaries")
+        loaded: dict[Table, int] = {}
+        with self.transaction():
+            for table in LOAD_ORDER:
+                if table not in batches:
+                    continue
+                batch = batches[table].cast(SCHEMAS[table])
+                if table is Table.API_TURN_SUMMARIES:
+                    self.con.register("sessions_batch", batches[Table.API_SESSION_SUMMARIES])
+                self.con.register("batch", batch)
+                try:
+                    run_script(self.con, f"loads/{table.value}", {"synced_at": synced_at})
+                finally:
+                    self.con.unregister("batch")
+                loaded[table] = batch.num_rows
+            self.con.unregister("sessions_batch")
+        return loaded
+
+    def reconcile(self, tolerance: float, at: datetime) -> list[LevelTotals]:
+        """Rebuild summary_reconciliation from the stored API summaries and the views."""
+        params = {"tolerance": tolerance, "reconciled_at": at}
+        with self.transaction():
+            if (SQL_ROOT / "models" / "summary_reconciliation_clear.sql").exists():
+                run_script(self.con, "models/summary_reconciliation_clear", params)
+            run_script(self.con, "models/summary_reconciliation", params)
+        return self.reconciliation_totals()
+
+    def reconciliation_totals(self) -> list[LevelTotals]:
+        rows = self.con.execute(sql("checks/reconciliation_totals")).fetchall()
+        return [LevelTotals(level, compared, mismatched) for level, compared, mismatched in rows]
+
+    def reconciliation_mismatches(self, limit: int = 10) -> list[dict[str, Any]]:
+        return self.rows("checks/reconciliation_mismatches", {"limit": limit})
+
+    def duplicate_keys(self, table: str) -> tuple[int, int]:
+        """(key values that repeat, rows involved) for one of the known tables."""
+        keys = list(TABLE_KEYS[table])
+        row = self.con.execute(sql("checks/duplicate_keys"), {"table": table, "keys": keys})
+        duplicated, involved = row.fetchone() or (0, 0)
+        return int(duplicated), int(involved)
+
+    def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The result of a query file in `sql/` as dicts."""
+        relation = self.con.execute(sql(name), dict(params or {}))
+        columns = [column[0] for column in relation.description or []]
+        return [dict(zip(columns, values, strict=True)) for values in relation.fetchall()]
+
+    def row_count(self, table: str) -> int:
+        if table not in TABLE_KEYS:
+            raise ValueError(f"unknown table {table!r}")
+        (count,) = self.con.execute(sql("checks/row_count"), {"table": table}).fetchone() or (0,)
+        return int(count)
+
+    def query(self, text: str) -> pa.Table:
+        """Run a user's ad-hoc query; the warehouse is theirs to read."""
+        return self.con.sql(text).to_arrow_table()
+
+    def export_parquet(self, export_dir: Path) -> list[ExportedFile]:
+        """Write every table and summary view to `<export_dir>/<table>/<table>.parquet`.
+
+        Each file is written beside its target under a name no `*.parquet` glob matches and
+        renamed over it, so a reader sees the old file or the new one, never half of one.
+        """
+        exported: list[ExportedFile] = []
+        for table in EXPORTED:
+            folder = export_dir / table
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{table}.parquet"
+            partial = folder / f".{table}.parquet.partial"
+            reader = self.con.table(table).to_arrow_reader(batch_size=64_000)
+            rows = 0
+            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            with partial.open("rb") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, target)
+            exported.append(ExportedFile(table, target, rows))
+        return exported

@@ -1,0 +1,16 @@
+-- Upsert a batch of agents (registered as `batch`); first_seen_at survives, last_seen_at moves.
+INSERT INTO agents BY NAME
+SELECT batch.*, $synced_at AS first_seen_at, $synced_at AS last_seen_at
+FROM batch
+ON CONFLICT (agent_id) DO UPDATE SET
+    name = excluded.name,
+    display_name = excluded.display_name,
+    description = excluded.description,
+    version = excluded.version,
+    type = excluded.type,
+    llm_model = excluded.llm_model,
+    tool_count = excluded.tool_count,
+    datasource_count = excluded.datasource_count,
+    last_execution_status = excluded.last_execution_status,
+    last_execution_time = excluded.last_execution_time,
+    last_seen_at = excluded.last_seen_at;

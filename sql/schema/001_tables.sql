@@ -1,0 +1,126 @@
+-- The warehouse's tables. Applied on every connect, so each statement is idempotent.
+-- Every table lives in the file's default schema under the name the README documents.
+
+CREATE TABLE IF NOT EXISTS agents (
+    agent_id              VARCHAR PRIMARY KEY,
+    name                  VARCHAR NOT NULL,
+    display_name          VARCHAR,
+    description           VARCHAR,
+    version               VARCHAR,
+    type                  VARCHAR,
+    llm_model             VARCHAR,
+    tool_count            INTEGER,
+    datasource_count      INTEGER,
+    last_execution_status VARCHAR,
+    last_execution_time   TIMESTAMPTZ,
+    first_seen_at         TIMESTAMPTZ NOT NULL,
+    last_seen_at          TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id     VARCHAR PRIMARY KEY,
+    agent_id       VARCHAR NOT NULL,
+    agent_name     VARCHAR,
+    agent_version  VARCHAR,
+    status         VARCHAR NOT NULL,
+    start_time     TIMESTAMPTZ NOT NULL,
+    end_time       TIMESTAMPTZ,
+    messages_count INTEGER,
+    token_usage    JSON,
+    result         JSON,
+    first_seen_at  TIMESTAMPTZ NOT NULL,
+    last_seen_at   TIMESTAMPTZ NOT NULL
+);
+
+-- Which scale each known scoring module scores on. A module missing here gets a NULL scale
+-- on its jobs, and the score-range check names it.
+CREATE TABLE IF NOT EXISTS module_scales (
+    module    VARCHAR PRIMARY KEY,
+    scale     VARCHAR NOT NULL,
+    min_score DOUBLE NOT NULL,
+    max_score DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS scoring_jobs (
+    job_id                    VARCHAR PRIMARY KEY,
+    module                    VARCHAR NOT NULL,
+    status                    VARCHAR NOT NULL,
+    score                     DOUBLE,
+    explanation               VARCHAR,
+    customer_id               VARCHAR NOT NULL,
+    project_id                VARCHAR NOT NULL,
+    agent_name                VARCHAR,
+    agent_version             VARCHAR,
+    agent_session_id          VARCHAR,
+    agent_turn                BIGINT,
+    agent_workflow_name       VARCHAR,
+    agent_workflow_version    VARCHAR,
+    agent_workflow_session_id VARCHAR,
+    batch_definition_id       VARCHAR,
+    batch_execution_id        VARCHAR,
+    tool_id                   VARCHAR,
+    tool_instance_id          VARCHAR,
+    tool_execution_id         VARCHAR,
+    scale                     VARCHAR,
+    first_seen_at             TIMESTAMPTZ NOT NULL,
+    last_seen_at              TIMESTAMPTZ NOT NULL
+);
+
+-- What the API's summary endpoints returned, field for field.
+CREATE TABLE IF NOT EXISTS api_agent_summaries (
+    agent_name        VARCHAR PRIMARY KEY,
+    status            VARCHAR,
+    aggregate_score   DOUBLE,
+    module_scores     MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module MAP(VARCHAR, BIGINT),
+    job_ids           VARCHAR[],
+    fetched_at        TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS api_session_summaries (
+    agent_name        VARCHAR NOT NULL,
+    session_id        VARCHAR NOT NULL,
+    status            VARCHAR,
+    aggregate_score   DOUBLE,
+    module_scores     MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module MAP(VARCHAR, BIGINT),
+    job_ids           VARCHAR[],
+    fetched_at        TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (agent_name, session_id)
+);
+
+-- A session's turns are replaced together with its summary; turn is NULL for the jobs
+-- without one, so the key (agent_name, session_id, turn) is kept by the load, not a constraint.
+CREATE TABLE IF NOT EXISTS api_turn_summaries (
+    agent_name        VARCHAR NOT NULL,
+    session_id        VARCHAR NOT NULL,
+    turn              BIGINT,
+    status            VARCHAR,
+    aggregate_score   DOUBLE,
+    module_scores     MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module MAP(VARCHAR, BIGINT),
+    job_ids           VARCHAR[],
+    fetched_at        TIMESTAMPTZ NOT NULL
+);
+
+-- One row per compared summary (agent, session or turn), rebuilt after every sync.
+CREATE TABLE IF NOT EXISTS summary_reconciliation (
+    level                      VARCHAR NOT NULL,
+    agent_name                 VARCHAR NOT NULL,
+    session_id                 VARCHAR,
+    turn                       BIGINT,
+    matches                    BOOLEAN NOT NULL,
+    mismatched_fields          VARCHAR[] NOT NULL,
+    api_status                 VARCHAR,
+    recomputed_status          VARCHAR,
+    api_aggregate_score        DOUBLE,
+    recomputed_aggregate_score DOUBLE,
+    aggregate_score_diff       DOUBLE,
+    module_scores_max_diff     DOUBLE,
+    modules_only_in_api        VARCHAR[],
+    modules_only_in_warehouse  VARCHAR[],
+    n_jobs_per_module_max_diff BIGINT,
+    job_ids_only_in_api        BIGINT,
+    job_ids_only_in_warehouse  BIGINT,
+    reconciled_at              TIMESTAMPTZ NOT NULL
+);
