@@ -8,6 +8,12 @@ from pipeline.orchestration.definitions import defs as orchestration_defs
 from pipeline.resources import shared_resources
 from pipeline.verification.definitions import defs as verification_defs
 
-defs = dg.Definitions.merge(
-    ingest_defs, verification_defs, exports_defs, orchestration_defs, shared_resources()
-)
+
+def build_definitions() -> dg.Definitions:
+    """Assembled anew on each call, so resources pick up the environment of that moment."""
+    return dg.Definitions.merge(
+        ingest_defs, verification_defs, exports_defs, orchestration_defs, shared_resources()
+    )
+
+
+defs = build_definitions()

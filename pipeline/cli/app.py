@@ -15,7 +15,8 @@ from rich.logging import RichHandler
 from pipeline.cli import render
 from pipeline.cli.run_sync import SyncOutcome, run_sync_job, warehouse_path
 from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WAREHOUSE
-from pipeline.simulator.server import SimulatorConfig, SimulatorServer, serve
+from pipeline.simulator import SimulatorConfig, SimulatorServer
+from pipeline.simulator.server import serve
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 
 app = typer.Typer(
@@ -32,13 +33,14 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's e
 
 
 def _logging(verbose: bool) -> None:
+    # Our own progress at INFO; libraries (httpx logs every URL, alembic its migrations) only
+    # speak up when something is wrong, unless asked to.
     logging.basicConfig(
-        level=logging.INFO,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(message)s",
         handlers=[RichHandler(console=render.errors, show_path=False, markup=False)],
     )
-    # httpx logs every request URL at INFO; fine when debugging, noise otherwise.
-    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("pipeline").setLevel(logging.INFO)
 
 
 @app.command()
@@ -73,7 +75,9 @@ def demo(
     """Start the API simulator, sync it into a fresh warehouse, and reconcile."""
     _logging(verbose)
     shutil.rmtree(directory, ignore_errors=True)
-    config = SimulatorConfig(seed=seed, agents=agents, sessions_per_agent=sessions, mean_jobs=jobs)
+    config = SimulatorConfig(
+        seed=seed, agents=agents, sessions_per_agent=sessions, jobs_per_session=jobs
+    )
     with SimulatorServer(config) as simulator:
         os.environ.update(
             {
@@ -102,8 +106,10 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed of the data.")] = 7,
     api_key: Annotated[str, typer.Option(help="The key the simulator accepts.")] = "demo-key",
     latency: Annotated[float, typer.Option(help="Seconds added to every request.")] = 0.0,
-    fault_rate: Annotated[
-        float, typer.Option(help="Share of requests failing with 429, 503 or a dropped line.")
+    rate_429: Annotated[float, typer.Option(help="Share of requests answered 429.")] = 0.0,
+    rate_503: Annotated[float, typer.Option(help="Share of requests answered 503.")] = 0.0,
+    rate_drop: Annotated[
+        float, typer.Option(help="Share of requests whose connection drops mid-body.")
     ] = 0.0,
 ) -> None:
     """Serve the Meibel API simulator until interrupted."""
@@ -111,10 +117,12 @@ def simulate(
         seed=seed,
         agents=agents,
         sessions_per_agent=sessions,
-        mean_jobs=jobs,
+        jobs_per_session=jobs,
         api_key=api_key,
-        latency_s=latency,
-        fault_rate=fault_rate,
+        latency=latency,
+        rate_429=rate_429,
+        rate_503=rate_503,
+        rate_drop=rate_drop,
     )
     render.console.print(f"Serving the simulated Meibel API at http://127.0.0.1:{port}/v2")
     serve(config, host="127.0.0.1", port=port)

@@ -9,7 +9,7 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline.definitions import defs
+from pipeline.definitions import build_definitions
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse, LevelTotals
 from pipeline.warehouse.resource import DEFAULT_WAREHOUSE
 
@@ -36,7 +36,7 @@ def warehouse_path() -> str:
 
 
 def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncOutcome:
-    job = defs.resolve_job_def("meibel_sync")
+    job = build_definitions().resolve_job_def("meibel_sync")
     run_config = {
         "ops": {"meibel_api_tables": {"config": sync_config}},
         # Dagster's own event log goes to the console only when asked; progress comes from ours.

@@ -82,7 +82,6 @@ def parse_verify_sessions(value: str) -> VerifySessions:
     description="Page through the Meibel API and upsert what it returns, agent by agent.",
 )
 def meibel_api_tables(
-    context: dg.AssetExecutionContext,
     config: SyncConfig,
     meibel_api: MeibelApiResource,
     warehouse: WarehouseResource,

@@ -6,7 +6,7 @@ SELECT
 FROM (
     SELECT count(*) AS n
     FROM (
-        SELECT struct_pack(COLUMNS(lambda c: list_contains($keys, c))) AS key
+        SELECT struct_pack(*COLUMNS(lambda c: list_contains($keys, c))) AS key
         FROM query_table($table)
     )
     GROUP BY key

@@ -1,0 +1,249 @@
+"""The API client against the real simulator on loopback: paging, escaping, retries, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from pipeline.api.client import ClientConfig, MeibelClient
+from pipeline.api.errors import ApiStatusError, InvalidRecordError, RetryableStatusError
+from pipeline.api.retries import RetryPolicy
+from pipeline.simulator import SimulatorServer
+
+T = TypeVar("T")
+SimulatorFactory = Callable[..., SimulatorServer]
+
+FAST_RETRIES = RetryPolicy(
+    max_attempts=4, deadline_s=30, backoff_initial_s=0.01, backoff_max_s=0.05
+)
+
+
+def call(
+    simulator: SimulatorServer,
+    use: Callable[[MeibelClient], Awaitable[T]],
+    **config: object,
+) -> tuple[T, MeibelClient]:
+    settings = {"retry": FAST_RETRIES, **config}
+    client = MeibelClient(
+        ClientConfig(base_url=simulator.base_url, api_key=simulator.api_key, **settings)  # type: ignore[arg-type]
+    )
+
+    async def run() -> T:
+        async with client:
+            return await use(client)
+
+    return asyncio.run(run()), client
+
+
+def test_pages_every_agent_and_session_once(simulator_factory: SimulatorFactory) -> None:
+    simulator = simulator_factory(agents=3, sessions_per_agent=230)
+    agent_id = simulator.world.agent_ids[0]
+    sessions, client = call(simulator, lambda c: c.list_sessions(agent_id))
+    expected = simulator.world.list_sessions(agent_id, limit=100).total
+    assert expected == 230
+    assert len({s.session_id for s in sessions}) == len(sessions) == 230
+    # 230 sessions at the server's cap of 100: three pages, no more.
+    assert client.requests_by_endpoint["sessions"] == 3
+
+
+def test_a_page_smaller_than_asked_advances_by_what_arrived(
+    simulator_factory: SimulatorFactory,
+) -> None:
+    # Asking for 250 a page, the server caps at 100: the client must not skip 150 each time.
+    simulator = simulator_factory(agents=1, sessions_per_agent=230)
+    agent_id = simulator.world.agent_ids[0]
+    sessions, client = call(simulator, lambda c: c.list_sessions(agent_id), page_size=250)
+    assert len(sessions) == 230
+    assert client.requests_by_endpoint["sessions"] == 3
+
+
+def test_sessions_created_while_paging_are_neither_lost_nor_doubled(
+    simulator_factory: SimulatorFactory,
+) -> None:
+    simulator = simulator_factory(agents=1, sessions_per_agent=250)
+    world = simulator.world
+    agent_id = world.agent_ids[0]
+    existing = {s.session_id for s in all_sessions(simulator, agent_id)}
+    arrived: list[int] = []
+
+    class ArrivalsAfterFirstPage(httpx.AsyncHTTPTransport):
+        # New sessions land at the top of the listing between our first and second page,
+        # shifting everything we have not read yet down.
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await super().handle_async_request(request)
+            if not arrived:
+                arrived.append(world.advance(12 * 60).sessions_started)
+            return response
+
+    async def page(client: MeibelClient) -> list[str]:
+        assert client._http is not None
+        client._http._transport = ArrivalsAfterFirstPage()
+        return [s.session_id for s in await client.list_sessions(agent_id)]
+
+    ids, _ = call(simulator, page)
+    assert arrived[0] > 0
+    assert len(ids) == len(set(ids))
+    assert existing <= set(ids)
+
+
+def all_sessions(simulator: SimulatorServer, agent_id: str) -> list[object]:
+    world = simulator.world
+    total = world.list_sessions(agent_id).total
+    return [
+        s for offset in range(0, total, 100) for s in world.list_sessions(agent_id, offset).data
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_every_tricky_agent_name_reaches_its_own_summaries(
+    simulator: SimulatorServer, index: int
+) -> None:
+    world = simulator.world
+    name = world.agent_names[index]
+    session_id = world.jobs_for(name)[0].agent_identity_context.agent_session_id
+    assert session_id is not None
+
+    async def fetch(client: MeibelClient) -> tuple[int, int, int]:
+        jobs = await client.list_jobs(agent_name=name)
+        agent = await client.agent_summary(name)
+        session = await client.session_summary(name, session_id)
+        return len(jobs), len(agent.job_ids or []), len(session.job_ids or [])
+
+    (jobs, agent_jobs, session_jobs), _ = call(simulator, fetch)
+    assert jobs == agent_jobs == len(world.jobs_for(name))
+    assert session_jobs == len(world.jobs_for(name, session_id)) > 0
+
+
+def test_retries_429_honouring_retry_after_then_succeeds(simulator: SimulatorServer) -> None:
+    simulator.faults.configure(retry_after=0)
+    simulator.faults.script("429", count=2, path_prefix="/agents")
+    simulator.faults.script("503", count=1, path_prefix="/agents")
+    agents, client = call(simulator, lambda c: c.list_agents())
+    assert len(agents) == 6
+    assert client.requests_by_endpoint["agents"] == 4
+    assert simulator.stats.count(status=429) == 2
+
+
+def test_retries_a_dropped_connection(simulator: SimulatorServer) -> None:
+    simulator.faults.script("drop", count=2, path_prefix="/confidence-scoring/jobs")
+    name = simulator.world.agent_names[0]
+    jobs, client = call(simulator, lambda c: c.list_jobs(agent_name=name))
+    assert len(jobs) == len(simulator.world.jobs_for(name))
+    assert client.requests_by_endpoint["jobs"] == 3
+
+
+def test_gives_up_after_the_attempts_and_names_the_last_error(simulator: SimulatorServer) -> None:
+    simulator.faults.script("503", count=10)
+    with pytest.raises(RetryableStatusError, match="HTTP 503"):
+        call(simulator, lambda c: c.list_agents())
+    assert simulator.stats.count(status=503) == FAST_RETRIES.max_attempts
+
+
+def test_retry_after_is_waited_for(simulator: SimulatorServer) -> None:
+    # With Retry-After: 1 and a backoff capped at 0.05 s, only the header explains a wait of 1 s.
+    simulator.faults.configure(retry_after=1)
+    simulator.faults.script("429", count=1)
+    loop_times: list[float] = []
+
+    async def timed(client: MeibelClient) -> None:
+        loop = asyncio.get_running_loop()
+        loop_times.append(loop.time())
+        await client.list_agents()
+        loop_times.append(loop.time())
+
+    call(simulator, timed)
+    assert loop_times[1] - loop_times[0] >= 1.0
+
+
+def test_a_wrong_key_is_not_retried_and_never_echoed(
+    simulator: SimulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-live-do-not-print-0123456789"
+    client = MeibelClient(
+        ClientConfig(base_url=simulator.base_url, api_key=secret, retry=FAST_RETRIES)
+    )
+
+    async def run() -> None:
+        async with client:
+            await client.list_agents()
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(ApiStatusError) as raised:
+        asyncio.run(run())
+    assert raised.value.status == 401
+    assert client.requests_made == 1
+    assert secret not in str(raised.value) and secret not in repr(raised.value)
+    assert secret not in caplog.text
+    assert secret not in repr(client.config)
+
+
+def test_validation_errors_surface_the_servers_message(simulator: SimulatorServer) -> None:
+    with pytest.raises(ApiStatusError) as raised:
+        call(simulator, lambda c: c.list_sessions("no-such-agent"))
+    assert raised.value.status == 404
+    assert simulator.stats.count(status=404) == 1
+
+
+def test_a_record_missing_a_required_field_names_record_and_field(
+    simulator: SimulatorServer,
+) -> None:
+    from pipeline.api.client import _validate
+    from pipeline.api.models import ScoringJobResponse
+
+    raw = simulator.world.find_jobs()[0].model_dump(mode="json")
+    del raw["agent_identity_context"]["customer_id"]
+    raw["an_unknown_new_field"] = {"the API": "evolves"}
+    with pytest.raises(InvalidRecordError) as raised:
+        _validate(ScoringJobResponse, raw, "jobs", "job_id", 0)
+    assert raw["job_id"] in str(raised.value)
+    assert "agent_identity_context.customer_id" in str(raised.value)
+
+    del raw["job_id"]
+    raw["agent_identity_context"]["customer_id"] = "c"
+    with pytest.raises(InvalidRecordError, match="#0 has an invalid field 'job_id'"):
+        _validate(ScoringJobResponse, raw, "jobs", "job_id", 0)
+
+
+def test_unknown_fields_are_tolerated(simulator: SimulatorServer) -> None:
+    from pipeline.api.client import _validate
+    from pipeline.api.models import ScoringJobResponse
+
+    raw = simulator.world.find_jobs()[0].model_dump(mode="json")
+    raw["confidence_interval"] = [0.1, 0.9]
+    raw["agent_identity_context"]["region"] = "eu"
+    assert _validate(ScoringJobResponse, raw, "jobs", "job_id", 0).job_id == raw["job_id"]
+
+
+def test_requests_in_flight_stay_within_the_bound(simulator_factory: SimulatorFactory) -> None:
+    simulator = simulator_factory(agents=1, sessions_per_agent=40)
+    simulator.faults.configure(latency=0.05)
+    name = simulator.world.agent_names[0]
+    sessions = [
+        s.session_id for s in simulator.world.list_sessions(simulator.world.agent_ids[0]).data
+    ]
+    peak = 0
+    in_flight = 0
+
+    class Counting(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal peak, in_flight
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                return await super().handle_async_request(request)
+            finally:
+                in_flight -= 1
+
+    async def fan_out(client: MeibelClient) -> int:
+        assert client._http is not None
+        client._http._transport = Counting()
+        results = await asyncio.gather(*(client.session_summary(name, sid) for sid in sessions))
+        return len(results)
+
+    done, _ = call(simulator, fan_out, max_in_flight=3)
+    assert done == 40
+    assert peak == 3
