@@ -147,10 +147,10 @@ def sql(
 
 
 def _finish(outcome: SyncOutcome, allow_mismatch: bool) -> None:
-    render.sync_outcome(outcome)
     if outcome.failure:
         render.error(f"sync failed: {outcome.failure}")
         raise typer.Exit(EXIT_FAILED)
+    render.sync_outcome(outcome)
     if outcome.mismatched:
         message = (
             f"{outcome.mismatched} summaries differ from the API's (see summary_reconciliation)"

@@ -75,13 +75,18 @@ def _instance() -> dg.DagsterInstance:
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str | None:
-    """The innermost error of the first failed step: the one a user can act on."""
+    """The first error of ours (not Dagster's wrapping) from the first failed step."""
     for event in result.get_step_failure_events():
         data = event.step_failure_data
         error = data.error if data else None
-        while error is not None and error.cause is not None:
+        while error is not None and error.cls_name and error.cls_name.startswith("Dagster"):
+            if error.cause is None:
+                break
             error = error.cause
-        if error is not None:
-            return error.message.strip().splitlines()[-1]
-        return f"step {event.step_key} failed"
+        if error is None:
+            return f"step {event.step_key} failed"
+        text = error.message.strip().splitlines()[0]
+        # The message starts with the class's dotted path; the class name alone reads better.
+        text = text.split(": ", 1)[1] if ": " in text and "." in text.split(": ", 1)[0] else text
+        return f"{error.cls_name}: {text}" if error.cls_name else text
     return None if result.success else "the sync run failed"

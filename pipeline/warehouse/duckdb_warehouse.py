@@ -140,8 +140,10 @@ class DuckDBWarehouse:
     def duplicate_keys(self, table: str) -> tuple[int, int]:
         """(key values that repeat, rows involved) for one of the known tables."""
         keys = list(TABLE_KEYS[table])
-        row = self.con.execute(sql("checks/duplicate_keys"), {"table": table, "keys": keys})
-        duplicated, involved = row.fetchone() or (0, 0)
+        params = {"table": table, "keys": keys}
+        ((duplicated, involved),) = self.con.execute(
+            sql("checks/duplicate_keys"), params
+        ).fetchall()
         return int(duplicated), int(involved)
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -153,7 +155,7 @@ class DuckDBWarehouse:
     def row_count(self, table: str) -> int:
         if table not in TABLE_KEYS:
             raise ValueError(f"unknown table {table!r}")
-        (count,) = self.con.execute(sql("checks/row_count"), {"table": table}).fetchone() or (0,)
+        ((count,),) = self.con.execute(sql("checks/row_count"), {"table": table}).fetchall()
         return int(count)
 
     def query(self, text: str) -> pa.Table:

@@ -1,15 +1,15 @@
 -- The API's ScoreSummary recomputed from `scoring_jobs`, at three levels: agent, session, turn.
 --
--- Every summary rule lives in exactly one macro below, so a rule the real API turns out to apply
--- differently is changed in one place; the views only choose the grouping keys.
+-- Every summary rule lives in exactly one macro below, so that a rule the real API turns out to
+-- apply differently changes in one place; the views only choose the grouping keys.
 --
--- Why each level aggregates the jobs directly (one hash aggregation per view) instead of rolling
--- up a base grouped by (agent, session, turn, module): a turn is scored once per module, so that
--- grain is as large as the table and rolling it up costs a second aggregation plus list
--- flattening, measured 3-10x slower at 5M jobs. Per group, only two lists are built: the job ids
--- (the output) and the (module, score) pairs of scored jobs, from which the means and counts are
--- taken in place; the status rule needs only a max() over ranks.
--- Filters on the grouping keys (agent_name, session_id, turn) are pushed down to the table scan.
+-- Shape of each view, chosen by measurement at 5M jobs (see the report of the change that added
+-- this file): one aggregation per (level keys, module) feeds the status, the means and the
+-- module maps; a second aggregation per level keys builds job_ids; the two are joined on the
+-- keys. A shared base at (agent, session, turn, module) rolled up to every level was 3-10x
+-- slower: a turn is scored once per module, so that grain is as large as the table, and
+-- concatenating its job-id lists upwards (flatten(list(...))) costs more than building them
+-- again. Filters on the keys (agent_name, session_id, turn) reach both table scans.
 --
 -- Executed as one script; every statement is idempotent.
 
@@ -36,51 +36,32 @@ CREATE OR REPLACE MACRO summary_status(max_rank) AS
 CREATE OR REPLACE MACRO job_is_scored(status, score) AS
     status = 'completed' AND score IS NOT NULL;
 
--- Rule: a mean over no score is NULL, never 0 or NaN.
-CREATE OR REPLACE MACRO scores_mean(scores) AS
-    CASE WHEN len(scores) > 0 THEN list_sum(scores) / len(scores) END;
+-- Rule: a mean over no scored job is NULL, never 0 or NaN.
+CREATE OR REPLACE MACRO summary_mean(score_sum, n_scored) AS
+    CASE WHEN n_scored > 0 THEN score_sum / n_scored END;
 
--- Aggregate: the scored jobs of a group as (module, score) pairs; empty, not NULL, when a group
--- has jobs but none scored, so that its module maps come out empty like the API's.
-CREATE OR REPLACE MACRO scored_jobs(module, status, score) AS
+-- Aggregate over one row per module: the modules that have a scored job. A module without one
+-- is absent from both maps; a summary whose jobs have no score gets empty maps (not NULL), as
+-- the API's does.
+CREATE OR REPLACE MACRO scored_modules(module, n_scored, score_sum) AS
     coalesce(
-        list({'module': module, 'score': score}) FILTER (WHERE job_is_scored(status, score)),
-        []::STRUCT(module VARCHAR, score DOUBLE)[]
+        list({'module': module, 'n_scored': n_scored, 'score_sum': score_sum})
+            FILTER (WHERE n_scored > 0),
+        []::STRUCT(module VARCHAR, n_scored BIGINT, score_sum DOUBLE)[]
     );
 
--- Rule: one entry per module that has a scored job; other modules are absent. Keys sorted only
--- so that the maps read the same every time.
-CREATE OR REPLACE MACRO scored_modules(scored) AS
-    list_sort(list_distinct([x.module FOR x IN scored]));
-
-CREATE OR REPLACE MACRO summary_module_scores(scored) AS
+CREATE OR REPLACE MACRO summary_module_scores(modules) AS
     CAST(
         map_from_entries(
-            [{'key': m, 'value': scores_mean([x.score FOR x IN scored IF x.module = m])}
-             FOR m IN scored_modules(scored)]
+            [{'key': m.module, 'value': summary_mean(m.score_sum, m.n_scored)} FOR m IN modules]
         ) AS MAP(VARCHAR, DOUBLE)
     );
 
-CREATE OR REPLACE MACRO summary_n_jobs_per_module(scored) AS
+CREATE OR REPLACE MACRO summary_n_jobs_per_module(modules) AS
     CAST(
-        map_from_entries(
-            [{'key': m, 'value': len([x FOR x IN scored IF x.module = m])}
-             FOR m IN scored_modules(scored)]
-        ) AS MAP(VARCHAR, BIGINT)
+        map_from_entries([{'key': m.module, 'value': m.n_scored} FOR m IN modules])
+        AS MAP(VARCHAR, BIGINT)
     );
-
--- Aggregate: the whole ScoreSummary of a group of jobs (without turns), as a struct whose
--- fields are named as the API's. The two list aggregates inside are computed once per group:
--- DuckDB binds identical aggregate expressions once.
-CREATE OR REPLACE MACRO score_summary(module, status, score, job_id) AS {
-    'status': summary_status(max(job_status_rank(status))),
-    'aggregate_score': CAST(
-        scores_mean([x.score FOR x IN scored_jobs(module, status, score)]) AS DOUBLE
-    ),
-    'module_scores': summary_module_scores(scored_jobs(module, status, score)),
-    'n_jobs_per_module': summary_n_jobs_per_module(scored_jobs(module, status, score)),
-    'job_ids': CAST(list(job_id) AS VARCHAR[])
-};
 
 -- Rule: which jobs a summary covers (job_ids: all of them, whatever their status). A job without
 -- an agent name can be asked for by no summary endpoint, so it belongs to none; one without a
@@ -97,28 +78,122 @@ SELECT
 FROM scoring_jobs
 WHERE agent_name IS NOT NULL;
 
-CREATE OR REPLACE VIEW agent_score_summary AS
-SELECT agent_name, summary.*
-FROM (
-    SELECT agent_name, score_summary(module, status, score, job_id) AS summary
-    FROM score_summary_jobs
-    GROUP BY agent_name
-);
+-- The jobs summed per module, once per level; each level folds these rows with the macros above.
+CREATE OR REPLACE MACRO score_summary_module_rows(status, score) AS {
+    'status_rank': max(job_status_rank(status)),
+    'n_scored': count(*) FILTER (WHERE job_is_scored(status, score)),
+    'score_sum': sum(score) FILTER (WHERE job_is_scored(status, score))
+};
 
-CREATE OR REPLACE VIEW session_score_summary AS
-SELECT agent_name, session_id, summary.*
-FROM (
-    SELECT agent_name, session_id, score_summary(module, status, score, job_id) AS summary
-    FROM score_summary_jobs
+-- The three levels as table macros over a relation shaped like score_summary_jobs (named by
+-- `jobs`), so that the reconciliation can recompute only the summaries it compares, from the
+-- jobs of the fetched sessions, with the very same definition the views use.
+CREATE OR REPLACE MACRO agent_summaries_of(jobs) AS TABLE
+WITH per_module AS (
+    SELECT agent_name, module, score_summary_module_rows(status, score) AS m
+    FROM query_table(jobs)
+    GROUP BY agent_name, module
+),
+folded AS (
+    SELECT
+        agent_name,
+        summary_status(max(m.status_rank)) AS status,
+        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+        scored_modules(module, m.n_scored, m.score_sum) AS modules
+    FROM per_module
+    GROUP BY agent_name
+),
+ids AS (
+    SELECT agent_name, list(job_id) AS job_ids
+    FROM query_table(jobs)
+    GROUP BY agent_name
+)
+SELECT
+    f.agent_name,
+    f.status,
+    f.aggregate_score,
+    summary_module_scores(f.modules) AS module_scores,
+    summary_n_jobs_per_module(f.modules) AS n_jobs_per_module,
+    i.job_ids
+FROM folded AS f
+JOIN ids AS i ON i.agent_name = f.agent_name;
+
+CREATE OR REPLACE MACRO session_summaries_of(jobs) AS TABLE
+WITH per_module AS (
+    SELECT agent_name, session_id, module, score_summary_module_rows(status, score) AS m
+    FROM query_table(jobs)
+    WHERE session_id IS NOT NULL
+    GROUP BY agent_name, session_id, module
+),
+folded AS (
+    SELECT
+        agent_name,
+        session_id,
+        summary_status(max(m.status_rank)) AS status,
+        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+        scored_modules(module, m.n_scored, m.score_sum) AS modules
+    FROM per_module
+    GROUP BY agent_name, session_id
+),
+ids AS (
+    SELECT agent_name, session_id, list(job_id) AS job_ids
+    FROM query_table(jobs)
     WHERE session_id IS NOT NULL
     GROUP BY agent_name, session_id
-);
+)
+SELECT
+    f.agent_name,
+    f.session_id,
+    f.status,
+    f.aggregate_score,
+    summary_module_scores(f.modules) AS module_scores,
+    summary_n_jobs_per_module(f.modules) AS n_jobs_per_module,
+    i.job_ids
+FROM folded AS f
+JOIN ids AS i ON i.agent_name = f.agent_name AND i.session_id = f.session_id;
 
-CREATE OR REPLACE VIEW turn_score_summary AS
-SELECT agent_name, session_id, turn, summary.*
-FROM (
-    SELECT agent_name, session_id, turn, score_summary(module, status, score, job_id) AS summary
-    FROM score_summary_jobs
+CREATE OR REPLACE MACRO turn_summaries_of(jobs) AS TABLE
+WITH per_module AS (
+    SELECT agent_name, session_id, turn, module, score_summary_module_rows(status, score) AS m
+    FROM query_table(jobs)
+    WHERE session_id IS NOT NULL
+    GROUP BY agent_name, session_id, turn, module
+),
+folded AS (
+    SELECT
+        agent_name,
+        session_id,
+        turn,
+        summary_status(max(m.status_rank)) AS status,
+        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+        scored_modules(module, m.n_scored, m.score_sum) AS modules
+    FROM per_module
+    GROUP BY agent_name, session_id, turn
+),
+ids AS (
+    SELECT agent_name, session_id, turn, list(job_id) AS job_ids
+    FROM query_table(jobs)
     WHERE session_id IS NOT NULL
     GROUP BY agent_name, session_id, turn
-);
+)
+SELECT
+    f.agent_name,
+    f.session_id,
+    f.turn,
+    f.status,
+    f.aggregate_score,
+    summary_module_scores(f.modules) AS module_scores,
+    summary_n_jobs_per_module(f.modules) AS n_jobs_per_module,
+    i.job_ids
+FROM folded AS f
+-- The NULL turn (jobs without one) is a turn of its own.
+JOIN ids AS i
+    ON i.agent_name = f.agent_name
+    AND i.session_id = f.session_id
+    AND i.turn IS NOT DISTINCT FROM f.turn;
+
+CREATE OR REPLACE VIEW agent_score_summary AS FROM agent_summaries_of('score_summary_jobs');
+
+CREATE OR REPLACE VIEW session_score_summary AS FROM session_summaries_of('score_summary_jobs');
+
+CREATE OR REPLACE VIEW turn_score_summary AS FROM turn_summaries_of('score_summary_jobs');

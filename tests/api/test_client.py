@@ -176,7 +176,8 @@ def test_a_wrong_key_is_not_retried_and_never_echoed(
         asyncio.run(run())
     assert raised.value.status == 401
     assert client.requests_made == 1
-    assert secret not in str(raised.value) and secret not in repr(raised.value)
+    assert secret not in str(raised.value)
+    assert secret not in repr(raised.value)
     assert secret not in caplog.text
     assert secret not in repr(client.config)
 

@@ -1,69 +1,40 @@
-"""A sync environment: a simulator on loopback, a fresh warehouse, the real definitions."""
+"""Fixtures for end-to-end syncs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
 
-from pipeline.api.models import AgentSummary, ScoringJobResponse, SessionSummary
-from pipeline.definitions import build_definitions
 from pipeline.simulator import SimulatorServer
-from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-
-
-@dataclass
-class SyncEnv:
-    simulator: SimulatorServer
-    warehouse: Path
-    exports: Path
-    instance: dg.DagsterInstance
-
-    def sync(self, **sync_config: Any) -> dg.ExecuteInProcessResult:
-        job = build_definitions().resolve_job_def("meibel_sync")
-        return job.execute_in_process(
-            run_config={"ops": {"meibel_api_tables": {"config": sync_config}}},
-            instance=self.instance,
-            raise_on_error=False,
-        )
-
-    def open(self) -> Any:
-        return DuckDBWarehouse.open(self.warehouse, read_only=True)
-
-    # What the simulated API holds, read straight from its world.
-    def agents(self) -> list[AgentSummary]:
-        return self.simulator.world.list_agents(limit=100).data
-
-    def sessions(self) -> dict[str, tuple[str, SessionSummary]]:
-        world = self.simulator.world
-        out: dict[str, tuple[str, SessionSummary]] = {}
-        for agent_id in world.agent_ids:
-            total = world.list_sessions(agent_id).total
-            for offset in range(0, total, 100):
-                for s in world.list_sessions(agent_id, offset).data:
-                    out[s.session_id] = (agent_id, s)
-        return out
-
-    def jobs(self) -> list[ScoringJobResponse]:
-        return self.simulator.world.find_jobs()
+from tests.e2e.sync_env import SyncEnv, SyncEnvFactory
 
 
 @pytest.fixture
-def sync_env(
+def sync_env_factory(
     simulator_factory: Callable[..., SimulatorServer],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[SyncEnv]:
-    simulator = simulator_factory()
-    warehouse = tmp_path / "meibel.duckdb"
-    exports = tmp_path / "exports"
-    monkeypatch.setenv("MEIBEL_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("MEIBEL_API_KEY", simulator.api_key)
-    monkeypatch.setenv("MEIBEL_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("MEIBEL_EXPORT_DIR", str(exports))
+) -> Iterator[SyncEnvFactory]:
+    """`sync_env_factory(**simulator_overrides)`: a simulator, a fresh warehouse, env set."""
     with dg.instance_for_test() as instance:
-        yield SyncEnv(simulator, warehouse, exports, instance)
+
+        def make(**overrides: Any) -> SyncEnv:
+            simulator = simulator_factory(**overrides)
+            warehouse = tmp_path / "meibel.duckdb"
+            exports = tmp_path / "exports"
+            monkeypatch.setenv("MEIBEL_BASE_URL", simulator.base_url)
+            monkeypatch.setenv("MEIBEL_API_KEY", simulator.api_key)
+            monkeypatch.setenv("MEIBEL_WAREHOUSE", str(warehouse))
+            monkeypatch.setenv("MEIBEL_EXPORT_DIR", str(exports))
+            return SyncEnv(simulator, warehouse, exports, instance)
+
+        yield make
+
+
+@pytest.fixture
+def sync_env(sync_env_factory: SyncEnvFactory) -> SyncEnv:
+    return sync_env_factory()
