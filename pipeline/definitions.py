@@ -2,17 +2,18 @@
 
 import dagster as dg
 
-from pipeline.exports.definitions import defs as exports_defs
-from pipeline.ingest.definitions import defs as ingest_defs
-from pipeline.orchestration.definitions import defs as orchestration_defs
+# Modules, not their `defs`: Dagster refuses a module holding several Definitions objects.
+from pipeline.exports import definitions as exports
+from pipeline.ingest import definitions as ingest
+from pipeline.orchestration import definitions as orchestration
 from pipeline.resources import shared_resources
-from pipeline.verification.definitions import defs as verification_defs
+from pipeline.verification import definitions as verification
 
 
 def build_definitions() -> dg.Definitions:
     """Assembled anew on each call, so resources pick up the environment of that moment."""
     return dg.Definitions.merge(
-        ingest_defs, verification_defs, exports_defs, orchestration_defs, shared_resources()
+        ingest.defs, verification.defs, exports.defs, orchestration.defs, shared_resources()
     )
 
 

@@ -144,7 +144,7 @@ def test_rebuilding_replaces_the_previous_rows() -> None:
 def test_an_all_null_summary_of_a_session_without_jobs_matches() -> None:
     row = next(r for r in build() if key(r) == ("session", *EMPTY_SESSION, None))
     assert row["matches"]
-    assert row["api_status"] is None and row["recomputed_status"] is None
+    assert (row["api_status"], row["recomputed_status"]) == (None, None)
 
 
 def test_an_empty_but_not_null_summary_of_a_session_without_jobs_matches() -> None:
@@ -282,8 +282,11 @@ def test_a_turn_only_the_api_has() -> None:
     assert (row["job_ids_only_in_api"], row["job_ids_only_in_warehouse"]) == (1, 0)
 
 
-@pytest.mark.parametrize("turn", [1, None])
-def test_a_turn_only_the_warehouse_has(turn: int | None) -> None:
+@pytest.mark.parametrize(
+    ("turn", "ids", "modules"),
+    [(1, 2, ["correctness", "data_grounding"]), (None, 1, ["faithfulness"])],
+)
+def test_a_turn_only_the_warehouse_has(turn: int | None, ids: int, modules: list[str]) -> None:
     change = changed_turns(lambda turns: [t for t in turns if t.turn != turn])
     row = only_mismatch(build(session_changes={S1: change}))
     assert key(row) == ("turn", *S1, turn)
@@ -294,10 +297,12 @@ def test_a_turn_only_the_warehouse_has(turn: int | None) -> None:
         "n_jobs_per_module",
         "job_ids",
     ]
-    assert row["api_status"] is None and row["recomputed_status"] == "completed"
+    assert (row["api_status"], row["recomputed_status"]) == (None, "completed")
     assert row["api_aggregate_score"] is None
-    assert row["job_ids_only_in_api"] == 0 and row["job_ids_only_in_warehouse"] >= 1
-    assert row["modules_only_in_api"] == [] and row["modules_only_in_warehouse"] != []
+    assert (row["job_ids_only_in_api"], row["job_ids_only_in_warehouse"]) == (0, ids)
+    assert (row["modules_only_in_api"], row["modules_only_in_warehouse"]) == ([], modules)
+    assert row["module_scores_max_diff"] is None
+    assert row["n_jobs_per_module_max_diff"] == 1
 
 
 def test_a_turn_with_a_wrong_score() -> None:

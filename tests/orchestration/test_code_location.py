@@ -1,0 +1,60 @@
+"""What `dagster dev` from the repo root loads: dagster.yaml and workspace.yaml."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:
+    # dagster dev without DAGSTER_HOME reads dagster.yaml from the working directory like this.
+    with dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(tmp_path), config_dir=str(ROOT))
+    ) as instance:
+        limits = instance.get_concurrency_config()
+    assert limits.pool_config.default_pool_limit == 1
+    assert [(t["key"], t["limit"]) for t in limits.run_queue_config.tag_concurrency_limits] == [
+        ("meibel/warehouse", 1)
+    ]
+
+
+def test_workspace_loads_as_one_code_location(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert (
+        "Validation successful for code location meibel_pipeline"
+        in completed.stdout + completed.stderr
+    )
+
+
+def test_the_sync_job_runs_in_one_process_one_run_at_a_time() -> None:
+    from pipeline.definitions import defs
+
+    job = defs.resolve_job_def("meibel_sync")
+    assert job.executor_def is dg.in_process_executor
+    assert job.tags["meibel/warehouse"] == "duckdb"
+    schedule = defs.resolve_schedule_def("meibel_sync_hourly")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert defs.resolve_assets_def("scoring_jobs").op.pool == "meibel_api"
