@@ -89,12 +89,12 @@ def demo(
         )
         render.console.print(f"Simulated Meibel API at {simulator.base_url}")
         outcome = run_sync_job({"verify_sessions": "all"}, verbose=verbose)
-    render.console.print(
-        f"Warehouse: {directory / 'meibel.duckdb'}   Parquet: {directory / 'exports'}\n"
-        f"Try: MEIBEL_WAREHOUSE={directory / 'meibel.duckdb'} meibel-pipeline sql "
-        '"FROM agent_score_summary"'
-    )
     _finish(outcome, allow_mismatch=False)
+    warehouse = directory / "meibel.duckdb"
+    render.console.print(
+        f"Warehouse: {warehouse}   Parquet: {directory / 'exports'}/<table>/\n"
+        f'Query it: MEIBEL_WAREHOUSE={warehouse} ./dev sql "FROM agent_score_summary"'
+    )
 
 
 @app.command()

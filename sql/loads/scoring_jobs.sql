@@ -7,6 +7,8 @@ SELECT
     $synced_at AS last_seen_at
 FROM batch
 LEFT JOIN module_scales USING (module)
+-- Rows stored grouped by session keep one session's summary lookup a short, pruned scan.
+ORDER BY batch.agent_name, batch.agent_session_id, batch.agent_turn
 ON CONFLICT (job_id) DO UPDATE SET
     module = excluded.module,
     status = excluded.status,

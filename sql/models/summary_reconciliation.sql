@@ -43,7 +43,9 @@ fetched_sessions AS (
 ),
 -- Only what is compared is recomputed: the jobs are narrowed to the fetched agents and sessions
 -- before the summary macros (the views' own definition) aggregate them, since a semi join above
--- an aggregation is not pushed below it.
+-- an aggregation is not pushed below it. Each macro reads its jobs twice: the agents' jobs,
+-- usually the whole table, are filtered twice rather than copied; the sessions' jobs, usually
+-- few, are filtered once and kept.
 agent_jobs AS NOT MATERIALIZED (
     SELECT *
     FROM score_summary_jobs

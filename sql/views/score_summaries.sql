@@ -1,15 +1,17 @@
 -- The API's ScoreSummary recomputed from `scoring_jobs`, at three levels: agent, session, turn.
 --
--- Every summary rule lives in exactly one macro below, so that a rule the real API turns out to
--- apply differently changes in one place; the views only choose the grouping keys.
+-- Every summary rule lives in exactly one scalar macro below, so that a rule the real API turns
+-- out to apply differently changes in one place. The table macros *_summaries_of(jobs) shape
+-- the three levels over any relation of jobs; the views apply them to all jobs, and the
+-- reconciliation to the jobs of the summaries it compares.
 --
--- Shape of each view, chosen by measurement at 5M jobs (see the report of the change that added
--- this file): one aggregation per (level keys, module) feeds the status, the means and the
--- module maps; a second aggregation per level keys builds job_ids; the two are joined on the
--- keys. A shared base at (agent, session, turn, module) rolled up to every level was 3-10x
--- slower: a turn is scored once per module, so that grain is as large as the table, and
--- concatenating its job-id lists upwards (flatten(list(...))) costs more than building them
--- again. Filters on the keys (agent_name, session_id, turn) reach both table scans.
+-- Shape of a level, chosen by measurement at 5M jobs: one aggregation per (level keys, module)
+-- feeds the status, the means and the module maps; a second one per level keys builds job_ids;
+-- the two are joined on the keys. A shared base grouped by (agent, session, turn, module) and
+-- rolled up to every level measured 3-10x slower: a turn is scored once per module, so that
+-- grain is as large as the table, and concatenating job-id lists upwards (flatten(list(...)))
+-- costs more than building them again. Filters on the keys (agent_name, session_id, turn)
+-- reach both table scans, which is what makes one session's summary cheap.
 --
 -- Executed as one script; every statement is idempotent.
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,7 +100,7 @@ def store_agent_summary(
     con: duckdb.DuckDBPyConnection, agent_name: str, summary: ScoreSummary
 ) -> None:
     """Store `summary` as the API's answer for `agent_name` (its turns are not kept)."""
-    columns = {"agent_name": [agent_name], **_summary_columns([summary])}
+    columns: dict[str, list[Any]] = {"agent_name": [agent_name], **_summary_columns([summary])}
     columns["fetched_at"] = [SEEN_AT]
     data = pa.table(columns, schema=_with_fetched_at(API_AGENT_SUMMARIES))
     _insert(con, "api_agent_summaries", data)
@@ -109,7 +110,7 @@ def store_session_summary(
     con: duckdb.DuckDBPyConnection, agent_name: str, session_id: str, summary: ScoreSummary
 ) -> None:
     """Store `summary` as the API's answer for one session, its turns included."""
-    columns = {"agent_name": [agent_name], "session_id": [session_id]}
+    columns: dict[str, list[Any]] = {"agent_name": [agent_name], "session_id": [session_id]}
     columns |= _summary_columns([summary])
     columns["fetched_at"] = [SEEN_AT]
     data = pa.table(columns, schema=_with_fetched_at(API_SESSION_SUMMARIES))
@@ -126,17 +127,37 @@ def store_session_summary(
     _insert(con, "api_turn_summaries", turn_data)
 
 
+def run_reconciliation(
+    con: duckdb.DuckDBPyConnection,
+    tolerance: float = SCORE_TOLERANCE,
+    at: datetime = SEEN_AT,
+) -> None:
+    """Rebuild summary_reconciliation inside the caller's transaction."""
+    params = {"tolerance": tolerance, "reconciled_at": at}
+    run_script(con, "models/summary_reconciliation_clear", params)
+    run_script(con, "models/summary_reconciliation", params)
+
+
 def reconcile(
     con: duckdb.DuckDBPyConnection,
     tolerance: float = SCORE_TOLERANCE,
     at: datetime = SEEN_AT,
 ) -> None:
     """Rebuild summary_reconciliation the way the warehouse does: both files, one transaction."""
-    params = {"tolerance": tolerance, "reconciled_at": at}
     con.begin()
-    run_script(con, "models/summary_reconciliation_clear", params)
-    run_script(con, "models/summary_reconciliation", params)
+    run_reconciliation(con, tolerance, at)
     con.commit()
+
+
+@contextmanager
+def rolled_back(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block in a transaction that is rolled back, so that one warehouse serves many
+    hypothesis examples (a fresh connection alone costs ~20 ms)."""
+    con.begin()
+    try:
+        yield con
+    finally:
+        con.rollback()
 
 
 def rows(con: duckdb.DuckDBPyConnection, relation: str) -> list[dict[str, Any]]:
@@ -184,13 +205,15 @@ def assert_same_summary(
     where: object = "",
 ) -> None:
     got, want = Comparable.of(actual), Comparable.of(expected)
-    approx = {"abs": SCORE_TOLERANCE, "rel": SCORE_TOLERANCE}
+    tolerance = SCORE_TOLERANCE
     assert got.status == want.status, where
     if want.aggregate_score is None:
         assert got.aggregate_score is None, where
     else:
-        assert got.aggregate_score == pytest.approx(want.aggregate_score, **approx), where
-    assert got.module_scores == pytest.approx(want.module_scores, **approx), where
+        expected_score = pytest.approx(want.aggregate_score, rel=tolerance, abs=tolerance)
+        assert got.aggregate_score == expected_score, where
+    expected_scores = pytest.approx(want.module_scores, rel=tolerance, abs=tolerance)
+    assert got.module_scores == expected_scores, where
     assert got.n_jobs_per_module == want.n_jobs_per_module, where
     assert got.job_ids == want.job_ids, where
     assert got.n_job_ids == want.n_job_ids, where

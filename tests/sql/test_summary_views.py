@@ -19,6 +19,7 @@ from tests.sql.helpers import (
     fresh_warehouse,
     load_jobs,
     make_job,
+    rolled_back,
     rows,
 )
 
@@ -79,6 +80,12 @@ def con() -> duckdb.DuckDBPyConnection:
     return fresh_warehouse()
 
 
+@pytest.fixture(scope="module")
+def shared() -> duckdb.DuckDBPyConnection:
+    """One warehouse for all examples of a property test; each example rolls back its data."""
+    return fresh_warehouse()
+
+
 def test_views_have_the_api_column_types(con: duckdb.DuckDBPyConnection) -> None:
     expected = {
         "status": "VARCHAR",
@@ -94,14 +101,21 @@ def test_views_have_the_api_column_types(con: duckdb.DuckDBPyConnection) -> None
 
 
 @settings(
-    max_examples=60,
+    max_examples=75,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(jobs=job_sets())
-def test_views_equal_the_python_summaries(jobs: list[ScoringJobResponse]) -> None:
-    con = fresh_warehouse()
-    load_jobs(con, jobs)
+def test_views_equal_the_python_summaries(
+    shared: duckdb.DuckDBPyConnection, jobs: list[ScoringJobResponse]
+) -> None:
+    with rolled_back(shared) as con:
+        load_jobs(con, jobs)
+        check_views(con, jobs)
+
+
+def check_views(con: duckdb.DuckDBPyConnection, jobs: list[ScoringJobResponse]) -> None:
+    """Every row of the three views is the Python summary of its jobs, and no row is missing."""
 
     by_agent: dict[str, list[ScoringJobResponse]] = defaultdict(list)
     by_session: dict[tuple[str, str], list[ScoringJobResponse]] = defaultdict(list)
