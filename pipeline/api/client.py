@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -87,9 +89,20 @@ class MeibelClient:
     async def list_agents(self) -> list[AgentSummary]:
         return await self._paged("agents", api_path("agents"), AgentSummary, "id")
 
-    async def list_sessions(self, agent_id: str) -> list[SessionSummary]:
+    async def list_sessions(
+        self, agent_id: str, back_to: datetime | None = None
+    ) -> list[SessionSummary]:
+        """An agent's sessions, newest first; with `back_to`, only the pages that reach it.
+
+        Paging stops after the first page holding a session that started before `back_to`,
+        so an incremental read costs the pages of what is new, not of the whole history.
+        """
         path = api_path("agents", agent_id, "sessions")
-        return await self._paged("sessions", path, SessionSummary, "session_id")
+
+        def reached(page: list[SessionSummary]) -> bool:
+            return back_to is not None and any(s.start_time < back_to for s in page)
+
+        return await self._paged("sessions", path, SessionSummary, "session_id", reached)
 
     async def list_jobs(self, **filters: str) -> list[ScoringJobResponse]:
         """Jobs matching every filter (identity-context fields); the endpoint is not paged."""
@@ -111,7 +124,14 @@ class MeibelClient:
         body = await self._get("session_summary", path, {})
         return _validate(ScoreSummary, body, "session summary", None, session_id)
 
-    async def _paged(self, endpoint: str, path: str, model: type[Record], key: str) -> list[Record]:
+    async def _paged(
+        self,
+        endpoint: str,
+        path: str,
+        model: type[Record],
+        key: str,
+        done: Callable[[list[Record]], bool] | None = None,
+    ) -> list[Record]:
         # Advance by what actually arrived (a server may send fewer than asked) and dedupe by
         # key: a record created while we page shifts the rest down, repeating one per page.
         records: dict[str, Record] = {}
@@ -122,11 +142,14 @@ class MeibelClient:
             items, total = _page(body, endpoint)
             if not items:
                 break
-            for position, raw in enumerate(items):
-                record = _validate(model, raw, endpoint, key, offset + position)
+            page_records = [
+                _validate(model, raw, endpoint, key, offset + position)
+                for position, raw in enumerate(items)
+            ]
+            for record in page_records:
                 records[str(getattr(record, key))] = record
             offset += len(items)
-            if offset >= total:
+            if offset >= total or (done is not None and done(page_records)):
                 break
         return list(records.values())
 

@@ -51,14 +51,22 @@ def sync(
     allow_mismatch: Annotated[
         bool, typer.Option(help="Exit 0 even when a summary differs from the API's.")
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(help="Re-read everything; mark what the API no longer returns as gone."),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Sync the API at MEIBEL_BASE_URL into MEIBEL_WAREHOUSE and reconcile its summaries."""
+    """Sync the API at MEIBEL_BASE_URL into MEIBEL_WAREHOUSE and reconcile its summaries.
+
+    Incremental by default: reads what is new or not yet settled since the last sync.
+    """
     _logging(verbose)
     if not os.environ.get(ENV_API_KEY):
         render.error(f"{ENV_API_KEY} is not set: export your Meibel API key first.")
         raise typer.Exit(EXIT_USAGE)
-    _finish(run_sync_job({"verify_sessions": verify_sessions}, verbose=verbose), allow_mismatch)
+    config = {"verify_sessions": verify_sessions, "full_refresh": full_refresh}
+    _finish(run_sync_job(config, verbose=verbose), allow_mismatch)
 
 
 @app.command()

@@ -7,7 +7,8 @@ config and resource parameters at definition time.
 import asyncio
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -35,13 +36,33 @@ DESCRIPTIONS: dict[Table, str] = {
     Table.API_TURN_SUMMARIES: "The per-turn breakdowns inside the API's session summaries.",
 }
 
+# Tables the sync derives as it loads, committed in the same transactions.
+DERIVED: dict[str, str] = {
+    "scoring_job_history": (
+        "Every version of every job's status, score and explanation (SCD2: valid_from, "
+        "valid_to), so a user can see when a score arrived and whether it ever changed."
+    ),
+    "sync_state": "How far each agent has been read: the newest session start held.",
+}
+
 
 class SyncConfig(dg.Config):
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Re-read everything instead of what is new or unsettled; what the API no longer "
+            "returns is marked gone."
+        ),
+    )
+    lookback_minutes: float = Field(
+        default=60,
+        description="How far before the newest session held an incremental read still looks.",
+    )
     verify_sessions: str = Field(
         default="all",
         description=(
-            "Sessions whose API summary is fetched to reconcile against: 'all', 'none' or a "
-            "number (a random sample of at most that many per sync)."
+            "Of the sessions a sync touches, those whose API summary is fetched to reconcile "
+            "against: 'all', 'none' or a number (a random sample of at most that many per agent)."
         ),
     )
     max_sessions_per_jobs_request: int = Field(
@@ -52,6 +73,8 @@ class SyncConfig(dg.Config):
 
     def options(self) -> SyncOptions:
         return SyncOptions(
+            full_refresh=self.full_refresh,
+            lookback=timedelta(minutes=self.lookback_minutes),
             verify_sessions=parse_verify_sessions(self.verify_sessions),
             max_sessions_per_jobs_request=self.max_sessions_per_jobs_request,
             agents_in_parallel=self.agents_in_parallel,
@@ -77,6 +100,12 @@ def parse_verify_sessions(value: str) -> VerifySessions:
             group_name="meibel_api",
         )
         for table in Table
+    ]
+    + [
+        dg.AssetSpec(
+            name, description=description, kinds={"duckdb", "table"}, group_name="meibel_api"
+        )
+        for name, description in DERIVED.items()
     ],
     pool=API_POOL,
     description="Page through the Meibel API and upsert what it returns, agent by agent.",
@@ -95,13 +124,23 @@ def meibel_api_tables(
 
         report = asyncio.run(sync())
         progress.info(f"{report.requests} requests: {dict(report.requests_by_endpoint)}")
+        common: dict[str, Any] = {
+            "api_requests_this_sync": report.requests,
+            "agents_by_mode": dict(report.agents_by_mode),
+            "sessions_touched": report.sessions_touched,
+            "sessions_verified": report.sessions_verified,
+            "synced_at": synced_at.isoformat(),
+        }
         for table in Table:
             yield dg.MaterializeResult(
                 asset_key=table.value,
                 metadata={
                     "dagster/row_count": wh.row_count(table.value),
                     "fetched_this_sync": report.fetched[table],
-                    "api_requests_this_sync": report.requests,
-                    "synced_at": synced_at.isoformat(),
+                    **common,
                 },
+            )
+        for name in DERIVED:
+            yield dg.MaterializeResult(
+                asset_key=name, metadata={"dagster/row_count": wh.row_count(name), **common}
             )

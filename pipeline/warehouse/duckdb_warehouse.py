@@ -8,14 +8,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.failpoints import failpoint
 from pipeline.warehouse.schemas import SCHEMAS, Table
 from pipeline.warehouse.sql_files import SQL_ROOT, run_script, schema_files, sql
+
+SyncMode = Literal["full", "incremental"]
 
 # Order matters inside one load: the turn load reads the session summaries loaded before it.
 LOAD_ORDER: tuple[Table, ...] = (
@@ -32,6 +35,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "agents": ("agent_id",),
     "sessions": ("session_id",),
     "scoring_jobs": ("job_id",),
+    "scoring_job_history": ("job_id", "valid_from"),
+    "sync_state": ("agent_id",),
     "api_agent_summaries": ("agent_name",),
     "api_session_summaries": ("agent_name", "session_id"),
     "api_turn_summaries": ("agent_name", "session_id", "turn"),
@@ -42,6 +47,25 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 EXPORTED: tuple[str, ...] = tuple(TABLE_KEYS)
+
+
+@dataclass(frozen=True)
+class AgentCommit:
+    """What one agent's sync hands the warehouse to commit at once."""
+
+    agent_id: str
+    agent_name: str
+    batches: Mapping[Table, pa.Table]
+    # "full": everything the API holds was read, so what is missing is gone.
+    mode: SyncMode
+    # The jobs were read for the whole agent (not session by session).
+    jobs_agent_wide: bool
+
+
+@dataclass(frozen=True)
+class AgentPosition:
+    newest_start_time: datetime | None
+    oldest_running_start: datetime | None
 
 
 @dataclass(frozen=True)
@@ -99,27 +123,78 @@ class DuckDBWarehouse:
 
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
         """Upsert every batch in one transaction: all of them land, or none does."""
+        with self.transaction():
+            return self._load(batches, synced_at)
+
+    def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]:
+        """One agent's sync in one transaction: its data, what is gone, settlement, position."""
+        with self.transaction():
+            loaded = self._load(commit.batches, synced_at)
+            params = {
+                "agent_id": commit.agent_id,
+                "agent_name": commit.agent_name,
+                "synced_at": synced_at,
+                "mode": commit.mode,
+                "jobs_agent_wide": commit.jobs_agent_wide,
+            }
+            if commit.mode == "full":
+                seen_sessions = commit.batches[Table.SESSIONS].select(["session_id"])
+                seen_jobs = commit.batches[Table.SCORING_JOBS].select(["job_id"])
+                with self._registered(seen_sessions=seen_sessions, seen_jobs=seen_jobs):
+                    run_script(self.con, "loads/gone", params)
+            run_script(self.con, "loads/session_settlement", params)
+            run_script(self.con, "loads/sync_state", params)
+            failpoint("before-commit")
+        failpoint("after-commit")
+        return loaded
+
+    def _load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
         unknown = set(batches) - set(LOAD_ORDER)
         if unknown:
             raise ValueError(f"no load for {sorted(unknown)}")
         if Table.API_TURN_SUMMARIES in batches and Table.API_SESSION_SUMMARIES not in batches:
             raise ValueError("turn summaries load together with their session summaries")
         loaded: dict[Table, int] = {}
-        with self.transaction():
-            for table in LOAD_ORDER:
-                if table not in batches:
-                    continue
-                batch = batches[table].cast(SCHEMAS[table])
-                if table is Table.API_TURN_SUMMARIES:
-                    self.con.register("sessions_batch", batches[Table.API_SESSION_SUMMARIES])
-                self.con.register("batch", batch)
-                try:
-                    run_script(self.con, f"loads/{table.value}", {"synced_at": synced_at})
-                finally:
-                    self.con.unregister("batch")
-                loaded[table] = batch.num_rows
-            self.con.unregister("sessions_batch")
+        for table in LOAD_ORDER:
+            if table not in batches:
+                continue
+            batch = batches[table].cast(SCHEMAS[table])
+            related = (
+                {"sessions_batch": batches[Table.API_SESSION_SUMMARIES]}
+                if table is Table.API_TURN_SUMMARIES
+                else {}
+            )
+            with self._registered(batch=batch, **related):
+                run_script(self.con, f"loads/{table.value}", {"synced_at": synced_at})
+            loaded[table] = batch.num_rows
         return loaded
+
+    @contextmanager
+    def _registered(self, **relations: pa.Table) -> Iterator[None]:
+        for name, relation in relations.items():
+            self.con.register(name, relation)
+        try:
+            yield
+        finally:
+            for name in relations:
+                self.con.unregister(name)
+
+    def agent_positions(self) -> dict[str, AgentPosition]:
+        return {
+            row["agent_id"]: AgentPosition(row["newest_start_time"], row["oldest_running_start"])
+            for row in self.rows("state/agent_positions")
+        }
+
+    def agent_sessions(self, agent_id: str) -> dict[str, bool]:
+        """The agent's sessions we hold, each with whether it is settled."""
+        rows = self.con.execute(sql("state/agent_sessions"), {"agent_id": agent_id}).fetchall()
+        return dict(rows)
+
+    def changed_job_sessions(self, jobs: pa.Table) -> set[str]:
+        """Sessions among `jobs` whose jobs are new or differ from the warehouse's."""
+        with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
+            rows = self.con.execute(sql("state/changed_job_sessions")).fetchall()
+        return {session_id for (session_id,) in rows}
 
     def reconcile(self, tolerance: float, at: datetime) -> list[LevelTotals]:
         """Rebuild summary_reconciliation from the stored API summaries and the views."""
@@ -182,6 +257,7 @@ class DuckDBWarehouse:
                     rows += batch.num_rows
             with partial.open("rb") as written:
                 os.fsync(written.fileno())
+            failpoint("export")
             os.replace(partial, target)
             exported.append(ExportedFile(table, target, rows))
         return exported

@@ -1,4 +1,22 @@
--- Upsert a batch of scoring jobs (registered as `batch`), tagging each with its module's scale.
+-- Load a batch of scoring jobs (registered as `batch`): history first, then the current rows.
+
+-- Close the open history version of every job whose outcome changed.
+UPDATE scoring_job_history AS h
+SET valid_to = $synced_at
+FROM batch AS b
+WHERE h.job_id = b.job_id
+    AND h.valid_to IS NULL
+    AND (h.status IS DISTINCT FROM b.status
+        OR h.score IS DISTINCT FROM b.score
+        OR h.explanation IS DISTINCT FROM b.explanation);
+
+-- Open a version for every job without an open one: new, changed, or back after being gone.
+INSERT INTO scoring_job_history (job_id, status, score, explanation, valid_from, valid_to)
+SELECT b.job_id, b.status, b.score, b.explanation, $synced_at, NULL
+FROM batch AS b
+ANTI JOIN scoring_job_history AS h ON h.job_id = b.job_id AND h.valid_to IS NULL;
+
+-- Upsert the current rows, each tagged with its module's scale.
 INSERT INTO scoring_jobs BY NAME
 SELECT
     batch.*,
@@ -29,4 +47,5 @@ ON CONFLICT (job_id) DO UPDATE SET
     tool_instance_id = excluded.tool_instance_id,
     tool_execution_id = excluded.tool_execution_id,
     scale = excluded.scale,
-    last_seen_at = excluded.last_seen_at;
+    last_seen_at = excluded.last_seen_at,
+    gone_at = NULL;

@@ -1,4 +1,5 @@
--- Upsert a batch of sessions (registered as `batch`); first_seen_at survives, last_seen_at moves.
+-- Upsert a batch of sessions (registered as `batch`); first_seen_at survives, last_seen_at moves,
+-- and a session seen again is no longer gone. settled_at is derived after the jobs load.
 INSERT INTO sessions BY NAME
 SELECT
     batch.* REPLACE (CAST(token_usage AS JSON) AS token_usage, CAST(result AS JSON) AS result),
@@ -15,4 +16,5 @@ ON CONFLICT (session_id) DO UPDATE SET
     messages_count = excluded.messages_count,
     token_usage = excluded.token_usage,
     result = excluded.result,
-    last_seen_at = excluded.last_seen_at;
+    last_seen_at = excluded.last_seen_at,
+    gone_at = NULL;

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS agents (
     last_execution_status VARCHAR,
     last_execution_time   TIMESTAMPTZ,
     first_seen_at         TIMESTAMPTZ NOT NULL,
-    last_seen_at          TIMESTAMPTZ NOT NULL
+    last_seen_at          TIMESTAMPTZ NOT NULL,
+    gone_at               TIMESTAMPTZ
 );
 
 CREATE TABLE IF NOT EXISTS sessions (
@@ -29,7 +30,11 @@ CREATE TABLE IF NOT EXISTS sessions (
     token_usage    JSON,
     result         JSON,
     first_seen_at  TIMESTAMPTZ NOT NULL,
-    last_seen_at   TIMESTAMPTZ NOT NULL
+    last_seen_at   TIMESTAMPTZ NOT NULL,
+    -- When a sync first found the session settled: terminal status and every job terminal.
+    settled_at     TIMESTAMPTZ,
+    -- When a full refresh no longer found it in the API; NULL while it is there.
+    gone_at        TIMESTAMPTZ
 );
 
 -- Which scale each known scoring module scores on. A module missing here gets a NULL scale
@@ -63,7 +68,30 @@ CREATE TABLE IF NOT EXISTS scoring_jobs (
     tool_execution_id         VARCHAR,
     scale                     VARCHAR,
     first_seen_at             TIMESTAMPTZ NOT NULL,
-    last_seen_at              TIMESTAMPTZ NOT NULL
+    last_seen_at              TIMESTAMPTZ NOT NULL,
+    gone_at                   TIMESTAMPTZ
+);
+
+-- Every version of every job's outcome (SCD2): a row opens when a sync first sees a job or sees
+-- its status, score or explanation change, and closes (valid_to) when the next version opens or
+-- the job is gone. Jobs carry no timestamps of their own, so the sync time is the best clock.
+CREATE TABLE IF NOT EXISTS scoring_job_history (
+    job_id      VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL,
+    score       DOUBLE,
+    explanation VARCHAR,
+    valid_from  TIMESTAMPTZ NOT NULL,
+    valid_to    TIMESTAMPTZ,
+    PRIMARY KEY (job_id, valid_from)
+);
+
+-- How far each agent has been read, committed with the data it describes.
+CREATE TABLE IF NOT EXISTS sync_state (
+    agent_id          VARCHAR PRIMARY KEY,
+    -- The newest session start we hold: an incremental sync reads back to it, less a lookback.
+    newest_start_time TIMESTAMPTZ,
+    last_mode         VARCHAR NOT NULL,
+    synced_at         TIMESTAMPTZ NOT NULL
 );
 
 -- What the API's summary endpoints returned, field for field.

@@ -67,7 +67,8 @@ CREATE OR REPLACE MACRO summary_n_jobs_per_module(modules) AS
 
 -- Rule: which jobs a summary covers (job_ids: all of them, whatever their status). A job without
 -- an agent name can be asked for by no summary endpoint, so it belongs to none; one without a
--- session counts for its agent only (the session and turn views drop the NULL session).
+-- session counts for its agent only (the session and turn views drop the NULL session). A job
+-- the API no longer returns (gone) is in none of its summaries either.
 CREATE OR REPLACE VIEW score_summary_jobs AS
 SELECT
     agent_name,
@@ -78,7 +79,7 @@ SELECT
     score,
     job_id
 FROM scoring_jobs
-WHERE agent_name IS NOT NULL;
+WHERE agent_name IS NOT NULL AND gone_at IS NULL;
 
 -- The jobs summed per module, once per level; each level folds these rows with the macros above.
 CREATE OR REPLACE MACRO score_summary_module_rows(status, score) AS {

@@ -15,7 +15,17 @@ from pipeline.definitions import build_definitions
 from pipeline.simulator.summaries import summarize
 from tests.e2e.sync_env import SyncEnv, SyncEnvFactory
 
-BOOKKEEPING = {"first_seen_at", "last_seen_at", "fetched_at", "reconciled_at"}
+BOOKKEEPING = {
+    "first_seen_at",
+    "last_seen_at",
+    "fetched_at",
+    "reconciled_at",
+    "settled_at",
+    "gone_at",
+    "synced_at",
+    "valid_from",
+    "valid_to",
+}
 
 
 def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
