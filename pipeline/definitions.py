@@ -5,16 +5,25 @@ import dagster as dg
 # Modules, not their `defs`: Dagster refuses a module holding several Definitions objects.
 from pipeline.exports import definitions as exports
 from pipeline.ingest import definitions as ingest
+from pipeline.marts import definitions as marts
 from pipeline.orchestration import definitions as orchestration
 from pipeline.resources import shared_resources
 from pipeline.verification import definitions as verification
+from pipeline.warehouse.metadata import with_dictionary
 
 
 def build_definitions() -> dg.Definitions:
     """Assembled anew on each call, so resources pick up the environment of that moment."""
-    return dg.Definitions.merge(
-        ingest.defs, verification.defs, exports.defs, orchestration.defs, shared_resources()
+    merged = dg.Definitions.merge(
+        ingest.defs,
+        verification.defs,
+        marts.defs,
+        exports.defs,
+        orchestration.defs,
+        shared_resources(),
     )
+    # Every asset that is a warehouse table or view shows its columns, described, in the UI.
+    return merged.map_asset_specs(func=with_dictionary)
 
 
 defs = build_definitions()

@@ -13,6 +13,7 @@ ENV_BASE_URL = "MEIBEL_BASE_URL"
 ENV_API_KEY = "MEIBEL_API_KEY"
 ENV_WAREHOUSE = "MEIBEL_WAREHOUSE"
 ENV_EXPORT_DIR = "MEIBEL_EXPORT_DIR"
+ENV_LOCK_TIMEOUT = "MEIBEL_LOCK_TIMEOUT_S"
 
 
 def _env_or(name: str, default: str) -> str | dg.EnvVar:
@@ -30,6 +31,11 @@ def shared_resources() -> dg.Definitions:
             "warehouse": WarehouseResource(
                 path=_env_or(ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
                 export_dir=_env_or(ENV_EXPORT_DIR, DEFAULT_EXPORT_DIR),
+                lock_timeout_s=(
+                    dg.EnvVar.int(ENV_LOCK_TIMEOUT)
+                    if ENV_LOCK_TIMEOUT in os.environ
+                    else WarehouseResource.model_fields["lock_timeout_s"].default
+                ),
             ),
         }
     )

@@ -30,6 +30,7 @@ from pipeline.api.errors import (
 )
 from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, SessionSummary
 from pipeline.api.retries import RetryPolicy, retrying
+from pipeline.failpoints import failpoint
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class MeibelClient:
             with attempt:
                 async with self._slots:
                     self.requests_by_endpoint[endpoint] += 1
+                    failpoint("request")
                     response = await http.get(path, params=query)
                 _raise_for_status(response)
                 try:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from pipeline.api import ratelimit_headers
+
+if TYPE_CHECKING:
+    from pipeline.api.records import RejectedRecord
 
 
 class MeibelApiError(Exception):
@@ -32,17 +37,50 @@ class RetryableStatusError(ApiStatusError):
 
 
 class InvalidRecordError(MeibelApiError):
-    """A record in a response does not fit the API's schema."""
+    """A record that does not fit the API's schema, where it is the whole answer (a summary).
 
-    def __init__(self, endpoint: str, record: str, field: str, problem: str) -> None:
+    In listings a bad record does not fail the request: it is kept as a `RejectedRecord` on
+    the client instead. `rejected` carries the raw record here too, for a quarantine.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        record: str,
+        field: str,
+        problem: str,
+        rejected: RejectedRecord | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.record = record
         self.field = field
+        self.rejected = rejected
         super().__init__(f"{endpoint}: record {record} has an invalid field {field!r}: {problem}")
 
 
 class InvalidResponseError(MeibelApiError):
-    """A response body that is not the JSON shape the endpoint promises."""
+    """A body that is not JSON, or not the JSON shape the endpoint promises.
+
+    Retried: a proxy's error page or a body cut short says nothing about the next attempt.
+    """
+
+
+class RequestBudgetExhausted(MeibelApiError):
+    """The client has sent as many requests as its budget (`ClientConfig.max_requests`) allows."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        super().__init__(f"the request budget of {budget} requests is spent")
+
+
+class RateLimitExhausted(MeibelApiError):
+    """The API's rate limit frees no request for longer than the client is willing to wait."""
+
+    def __init__(self, wait_s: float, limit: int | None) -> None:
+        self.wait_s = wait_s
+        self.limit = limit
+        window = f"the limit of {limit} requests" if limit is not None else "the rate limit"
+        super().__init__(f"{window} is spent for another {wait_s:.0f} s")
 
 
 def server_message(response: httpx.Response) -> str:
@@ -75,11 +113,5 @@ def _validation_item(item: Any) -> str:
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Retry-After in seconds; the HTTP-date form is rare enough to fall back to backoff."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    """Retry-After in seconds, or on a 429 without one the rate-limit window's reset."""
+    return ratelimit_headers.retry_after_seconds(response)

@@ -1,4 +1,4 @@
-"""When and how long to retry a request: 429, 5xx, timeouts and dropped connections."""
+"""When and how long to retry a request: 429, 5xx, timeouts, broken connections and bodies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 import tenacity
 
-from pipeline.api.errors import RetryableStatusError
+from pipeline.api.errors import InvalidResponseError, RetryableStatusError
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,9 @@ class RetryPolicy:
 
 
 def is_retryable(error: BaseException) -> bool:
-    # TransportError covers timeouts, refused and dropped connections, and truncated bodies.
-    return isinstance(error, RetryableStatusError | httpx.TransportError)
+    # TransportError covers timeouts, refused, reset and dropped connections, and bodies cut
+    # short; InvalidResponseError a body that arrived whole but is not the promised JSON.
+    return isinstance(error, RetryableStatusError | InvalidResponseError | httpx.TransportError)
 
 
 class _WaitRetryAfter(tenacity.wait.wait_base):

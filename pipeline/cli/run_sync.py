@@ -44,7 +44,7 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
     }
     with _instance() as inst:
         result = job.execute_in_process(run_config=run_config, instance=inst, raise_on_error=False)
-        outcome = SyncOutcome(run_id=result.run_id, failure=_failure(result))
+        outcome = SyncOutcome(run_id=result.run_id, failure=failure_message(result))
         for evaluation in result.get_asset_check_evaluations():
             name = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
             if not evaluation.passed:
@@ -74,19 +74,19 @@ def _instance() -> dg.DagsterInstance:
     )
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str | None:
-    """The first error of ours (not Dagster's wrapping) from the first failed step."""
-    for event in result.get_step_failure_events():
-        data = event.step_failure_data
-        error = data.error if data else None
-        while error is not None and error.cls_name and error.cls_name.startswith("Dagster"):
-            if error.cause is None:
-                break
+def failure_message(result: dg.ExecuteInProcessResult) -> str | None:
+    """The first error of ours (not Dagster's wrapping) that failed a step or the run."""
+    for event in result.all_events:
+        data = event.event_specific_data
+        error = getattr(data, "error", None)
+        if not event.is_failure and error is None:
+            continue
+        while error is not None and error.cls_name.startswith("Dagster") and error.cause:
             error = error.cause
         if error is None:
-            return f"step {event.step_key} failed"
+            continue
         text = error.message.strip().splitlines()[0]
         # The message starts with the class's dotted path; the class name alone reads better.
-        text = text.split(": ", 1)[1] if ": " in text and "." in text.split(": ", 1)[0] else text
-        return f"{error.cls_name}: {text}" if error.cls_name else text
+        prefix, _, rest = text.partition(": ")
+        return f"{error.cls_name}: {rest if '.' in prefix and rest else text}"
     return None if result.success else "the sync run failed"

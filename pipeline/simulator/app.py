@@ -26,18 +26,12 @@ from pipeline.api.models import (
     ScoringJobResponse,
     SessionListResponse,
 )
-from pipeline.simulator.faults import (
-    ASGIApp,
-    FaultInjector,
-    FaultMiddleware,
-    FaultSettings,
-    Receive,
-    RequestStats,
-    Scope,
-    ScriptedFault,
-    Send,
-    StatsSnapshot,
-)
+from pipeline.simulator.asgi import ASGIApp, Receive, Scope, Send
+from pipeline.simulator.connections import ConnectionResetter
+from pipeline.simulator.faults import FaultInjector, FaultSettings, ScriptedFault
+from pipeline.simulator.middleware import FaultMiddleware
+from pipeline.simulator.ratelimit import RateLimiter, parse_limit
+from pipeline.simulator.stats import RequestStats, StatsSnapshot
 from pipeline.simulator.summaries import summarize
 from pipeline.simulator.world import (
     SORT_FIELDS,
@@ -146,10 +140,14 @@ def create_app(
     api_key: str,
     faults: FaultInjector | None = None,
     stats: RequestStats | None = None,
+    limiter: RateLimiter | None = None,
+    resetter: ConnectionResetter | None = None,
 ) -> FastAPI:
-    """The app serving `world`; faults and stats are shared with whoever passes them in."""
+    """The app serving `world`; faults, stats and limiter are shared with whoever passes them."""
     faults = faults or FaultInjector()
     stats = stats or RequestStats()
+    limiter = limiter or RateLimiter()
+    resetter = resetter or ConnectionResetter()
     routes: list[BaseRoute] = []
     app = FastAPI(
         title="Meibel AI API",
@@ -162,6 +160,8 @@ def create_app(
                 FaultMiddleware,
                 faults=faults,
                 stats=stats,
+                limiter=limiter,
+                resetter=resetter,
                 endpoint_of=endpoint_resolver(lambda: routes),
                 decoded_path_of=decoded_path,
             ),
@@ -170,9 +170,10 @@ def create_app(
     app.state.world = world
     app.state.faults = faults
     app.state.stats = stats
+    app.state.limiter = limiter
     api = _api_router(world, api_key)
     app.include_router(api)
-    app.include_router(_admin_router(world, faults, stats))
+    app.include_router(_admin_router(world, faults, stats, limiter))
     # The API router's own routes: the app nests included routers rather than copying them.
     routes.extend(api.routes)
     return app
@@ -294,7 +295,15 @@ def _api_router(world: World, api_key: str) -> APIRouter:
     return api
 
 
-def _admin_router(world: World, faults: FaultInjector, stats: RequestStats) -> APIRouter:
+class RateLimitSetting(BaseModel):
+    """A rate limit as `limits` writes it ("60/minute", "20/2 seconds"), or null for none."""
+
+    limit: str | None = None
+
+
+def _admin_router(
+    world: World, faults: FaultInjector, stats: RequestStats, limiter: RateLimiter
+) -> APIRouter:
     """Test and CLI controls; outside /v2, so never faulted, counted or in the schema."""
     admin = APIRouter(prefix="/_simulator", include_in_schema=False)
 
@@ -334,6 +343,20 @@ def _admin_router(world: World, faults: FaultInjector, stats: RequestStats) -> A
     def add_script(entry: ScriptedFault) -> list[ScriptedFault]:
         faults.script(entry.kind, entry.count, entry.path_prefix)
         return faults.scripted()
+
+    @admin.get("/rate-limit")
+    def get_rate_limit() -> RateLimitSetting:
+        return RateLimitSetting(limit=limiter.limit)
+
+    @admin.put("/rate-limit")
+    def put_rate_limit(setting: RateLimitSetting) -> RateLimitSetting:
+        if setting.limit is not None:
+            try:
+                parse_limit(setting.limit)
+            except ValueError as error:
+                raise HTTPException(status_code=422, detail=str(error)) from None
+        limiter.configure(setting.limit)
+        return RateLimitSetting(limit=limiter.limit)
 
     return admin
 

@@ -1,39 +1,125 @@
-"""Latency, injected faults and request counting for the simulator's /v2 endpoints.
+"""What can go wrong with a /v2 request, and the decision, per request, of whether it does.
 
 A fault is decided before the request reaches the API: first from the script ("the next N
-requests fail with kind K"), which tests use to stage exact failures, then from the seeded
-random rates, which soak tests use. Each request is counted by route template and by outcome,
-so that a test can assert how many requests a client spent.
+requests fail with kind K"), which tests use to stage exact failures; then from a 5xx burst
+under way; then from the seeded random rates (`rate_429`, `rate_503`, `rate_drop`); then from
+the fault profile, if one is chosen. Every such fault is transient: it is drawn afresh for
+each request, so a retry of the same request may succeed (a burst fails a run of consecutive
+requests, whichever they are, then ends).
+
+Bad records are the exception, on purpose: they are a property of the data, not of a request.
+Whether a record is served corrupted follows from the seed and its id alone, so every response
+that carries it carries it corrupted, on every sync, and a warehouse's quarantine is stable.
+
+Fault profiles (`FaultSettings.profile`, `rate` = the share of /v2 requests it affects):
+
+| profile | what a faulted request gets |
+|---|---|
+| `5xx-burst` | a run of 2 to `max_burst` consecutive 500/502/503/504 answers |
+| `timeout` | nothing for `hang_s` seconds (longer than the client waits), then the answer |
+| `trickle` | the answer, its body sent in small pieces over `trickle_s` seconds |
+| `reset` | the headers and part of the body, then a TCP reset |
+| `drop` | the headers and part of the body, then the connection closed |
+| `truncated-json` | 200 and a complete HTTP body that is only the first part of the JSON |
+| `invalid-json` | 200 and a body that is not JSON (a proxy's HTML page, or trailing junk) |
+| `error-shapes` | a 429 or 5xx whose body is in one of the published error shapes, in turn |
+| `extra-fields` | the answer with fields the contract does not name, in envelope and records |
+| `duplicates` | a listing with one of its records twice in the page |
+| `mixed-timestamps` | timestamps spelt with `Z` or `+00:00`, with or without fractions |
+| `bad-records` | nothing per request: `rate` of all records are served broken (`corruption.py`) |
+| `chaos` | one of the kinds above, drawn evenly; and bad records, at a fifth of `rate` |
+
+The body-changing kinds (`extra-fields`, `duplicates`, `mixed-timestamps`, bad records) answer
+200 with data equal to the API's: a client must read through them, not retry.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import random
 import threading
-from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from pipeline.simulator.corruption import is_bad_record
 
-FaultKind = Literal["429", "503", "drop"]
-FAULT_KINDS: Final[tuple[FaultKind, ...]] = ("429", "503", "drop")
-API_PREFIX: Final = "/v2"
-DROPPED: Final = "drop"
+FaultKind = Literal[
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "drop",
+    "reset",
+    "timeout",
+    "trickle",
+    "truncated-json",
+    "invalid-json",
+    "error-shapes",
+    "extra-fields",
+    "duplicates",
+    "mixed-timestamps",
+]
+FAULT_KINDS: Final[tuple[FaultKind, ...]] = get_args(FaultKind)
 
-# What a dropped response promises and what it delivers before the connection goes.
-_DROP_DECLARED_LENGTH: Final = 4096
-_DROP_PARTIAL_BODY: Final = b'{"data": [{"job_id": "'
-_INCOMPLETE_MESSAGE: Final = "ASGI callable returned without completing response."
+FaultProfile = Literal[
+    "5xx-burst",
+    "timeout",
+    "trickle",
+    "reset",
+    "drop",
+    "truncated-json",
+    "invalid-json",
+    "error-shapes",
+    "extra-fields",
+    "duplicates",
+    "mixed-timestamps",
+    "bad-records",
+    "chaos",
+]
+FAULT_PROFILES: Final[tuple[FaultProfile, ...]] = get_args(FaultProfile)
+
+# Kinds answered without asking the API, with this status (error-shapes draws its own).
+STATUS_KINDS: Final[frozenset[FaultKind]] = frozenset({"429", "500", "502", "503", "504"})
+SERVER_ERRORS: Final[tuple[FaultKind, ...]] = ("500", "502", "503", "504")
+ERROR_SHAPE_STATUSES: Final = (429, 500, 502, 503, 504)
+ERROR_SHAPES: Final = ("message", "error", "detail")
+# Kinds that change a 200 answer's body and nothing else.
+BODY_KINDS: Final[frozenset[FaultKind]] = frozenset(
+    {"extra-fields", "duplicates", "mixed-timestamps"}
+)
+
+_Draw = FaultKind | Literal["5xx-burst"]
+# What a profile draws from when a request is to misbehave; "5xx-burst" starts a burst.
+_PROFILE_DRAWS: Final[dict[FaultProfile, tuple[_Draw, ...]]] = {
+    "5xx-burst": ("5xx-burst",),
+    "timeout": ("timeout",),
+    "trickle": ("trickle",),
+    "reset": ("reset",),
+    "drop": ("drop",),
+    "truncated-json": ("truncated-json",),
+    "invalid-json": ("invalid-json",),
+    "error-shapes": ("error-shapes",),
+    "extra-fields": ("extra-fields",),
+    "duplicates": ("duplicates",),
+    "mixed-timestamps": ("mixed-timestamps",),
+    "bad-records": (),
+    "chaos": (
+        "5xx-burst",
+        "timeout",
+        "trickle",
+        "reset",
+        "drop",
+        "truncated-json",
+        "invalid-json",
+        "error-shapes",
+        "extra-fields",
+        "duplicates",
+        "mixed-timestamps",
+    ),
+}
+# Under chaos, bad records are rarer than request faults: each one stays bad on every sync.
+CHAOS_BAD_RECORD_SHARE: Final = 0.2
 
 
 class FaultSettings(BaseModel):
@@ -46,12 +132,35 @@ class FaultSettings(BaseModel):
     rate_503: float = Field(default=0.0, ge=0, le=1)
     rate_drop: float = Field(default=0.0, ge=0, le=1)
     retry_after: int = Field(default=1, ge=0, description="Retry-After seconds on a 429.")
+    profile: FaultProfile | None = Field(default=None, description="A named way to misbehave.")
+    rate: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of /v2 requests the profile affects (of records, for bad-records).",
+    )
+    hang_s: float = Field(
+        default=35.0,
+        ge=0,
+        description="How long a `timeout` holds its answer: more than the client's timeout.",
+    )
+    trickle_s: float = Field(default=2.0, ge=0, description="How long a trickled body takes.")
+    max_burst: int = Field(default=3, ge=2, description="Longest run of a 5xx burst.")
 
     @model_validator(mode="after")
     def _rates_fit(self) -> FaultSettings:
         if self.rate_429 + self.rate_503 + self.rate_drop > 1:
             raise ValueError("the fault rates must add up to at most 1")
         return self
+
+    @property
+    def bad_record_rate(self) -> float:
+        """The share of records served corrupted."""
+        if self.profile == "bad-records":
+            return self.rate
+        if self.profile == "chaos":
+            return self.rate * CHAOS_BAD_RECORD_SHARE
+        return 0.0
 
 
 class ScriptedFault(BaseModel):
@@ -68,22 +177,32 @@ class ScriptedFault(BaseModel):
     path_prefix: str | None = None
 
 
+API_PREFIX: Final = "/v2"
+
+
 class FaultInjector:
     """Decides, per /v2 request, whether and how it fails. Safe to use from any thread."""
 
     def __init__(self, settings: FaultSettings | None = None, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._settings = settings or FaultSettings()
+        self._seed = seed
         self._rng = random.Random(seed)
         self._script: list[ScriptedFault] = []
+        self._burst_left = 0
+        self._shapes_served = 0
 
     @property
     def settings(self) -> FaultSettings:
         with self._lock:
             return self._settings
 
+    @property
+    def seed(self) -> int:
+        return self._seed
+
     def configure(self, settings: FaultSettings | None = None, **changes: Any) -> FaultSettings:
-        """Replace the settings, or change some of them: `configure(rate_503=0.2)`."""
+        """Replace the settings, or change some of them: `configure(profile="chaos")`."""
         with self._lock:
             base = settings or self._settings
             self._settings = FaultSettings.model_validate({**base.model_dump(), **changes})
@@ -101,10 +220,15 @@ class FaultInjector:
             return [entry.model_copy() for entry in self._script]
 
     def clear(self) -> None:
-        """No more faults: the script is emptied and every rate and the latency set to zero."""
+        """No more faults: script, burst, rates, profile and latency all back to nothing."""
         with self._lock:
             self._script.clear()
+            self._burst_left = 0
             self._settings = FaultSettings(retry_after=self._settings.retry_after)
+
+    def is_bad_record(self, record_id: str) -> bool:
+        """Whether the record with this id is served corrupted (the same answer every time)."""
+        return is_bad_record(self._seed, self.settings.bad_record_rate, record_id)
 
     def draw(self, path: str) -> FaultKind | None:
         """The fault for a request to `path` (relative to the API base, decoded), if any."""
@@ -115,20 +239,54 @@ class FaultInjector:
                     if entry.count == 0:
                         self._script.remove(entry)
                     return entry.kind
-            s = self._settings
-            if not (s.rate_429 or s.rate_503 or s.rate_drop):
-                return None
-            rates: tuple[tuple[FaultKind, float], ...] = (
-                ("429", s.rate_429),
-                ("503", s.rate_503),
-                ("drop", s.rate_drop),
-            )
-            roll = self._rng.random()
-            for kind, rate in rates:
-                if roll < rate:
-                    return kind
-                roll -= rate
+            if self._burst_left:
+                self._burst_left -= 1
+                return self._rng.choice(SERVER_ERRORS)
+            return self._draw_rates() or self._draw_profile()
+
+    def error_shape(self) -> tuple[int, str]:
+        """Status and body shape for an `error-shapes` fault: the shapes take turns."""
+        with self._lock:
+            shape = ERROR_SHAPES[self._shapes_served % len(ERROR_SHAPES)]
+            self._shapes_served += 1
+            return self._rng.choice(ERROR_SHAPE_STATUSES), shape
+
+    def rng(self) -> random.Random:
+        """A generator for one response's changes, seeded from this injector's."""
+        with self._lock:
+            return random.Random(self._rng.getrandbits(64))
+
+    def _draw_rates(self) -> FaultKind | None:
+        s = self._settings
+        if not (s.rate_429 or s.rate_503 or s.rate_drop):
             return None
+        rates: tuple[tuple[FaultKind, float], ...] = (
+            ("429", s.rate_429),
+            ("503", s.rate_503),
+            ("drop", s.rate_drop),
+        )
+        roll = self._rng.random()
+        for kind, rate in rates:
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+    def _draw_profile(self) -> FaultKind | None:
+        s = self._settings
+        draws = _PROFILE_DRAWS[s.profile] if s.profile else ()
+        if not draws or self._rng.random() >= s.rate:
+            return None
+        kind = self._rng.choice(draws)
+        if kind != "5xx-burst":
+            return kind
+        # A burst fails about `length` requests, so it starts that much less often: the share
+        # of requests it fails stays near the profile's rate.
+        length = self._rng.randint(2, s.max_burst)
+        if self._rng.random() >= 1 / ((2 + s.max_burst) / 2):
+            return None
+        self._burst_left = length - 1
+        return self._rng.choice(SERVER_ERRORS)
 
 
 def _prefix_matches(prefix: str | None, path: str) -> bool:
@@ -137,156 +295,3 @@ def _prefix_matches(prefix: str | None, path: str) -> bool:
     if prefix == API_PREFIX or prefix.startswith(API_PREFIX + "/"):
         prefix = prefix[len(API_PREFIX) :]
     return path.startswith(prefix)
-
-
-class StatsSnapshot(BaseModel):
-    """Request counts; an outcome is the status code as a string, or "drop"."""
-
-    total: int = 0
-    by_endpoint: dict[str, int] = {}
-    by_status: dict[str, int] = {}
-    by_endpoint_status: dict[str, dict[str, int]] = {}
-    faults: dict[str, int] = {}
-
-
-class RequestStats:
-    """Counts /v2 requests by route template (e.g. `/v2/agents/{agent_id}/sessions`)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[tuple[str, str]] = Counter()
-        self._faults: Counter[str] = Counter()
-
-    def record(self, endpoint: str, outcome: str, fault: FaultKind | None = None) -> None:
-        with self._lock:
-            self._counts[endpoint, outcome] += 1
-            if fault:
-                self._faults[fault] += 1
-
-    def count(self, endpoint: str | None = None, status: int | str | None = None) -> int:
-        """Requests to `endpoint` (a route template) with outcome `status`; None is any."""
-        wanted = None if status is None else str(status)
-        with self._lock:
-            return sum(
-                n
-                for (e, o), n in self._counts.items()
-                if (endpoint is None or e == endpoint) and (wanted is None or o == wanted)
-            )
-
-    def snapshot(self) -> StatsSnapshot:
-        with self._lock:
-            by_endpoint: Counter[str] = Counter()
-            by_status: Counter[str] = Counter()
-            nested: dict[str, dict[str, int]] = {}
-            for (endpoint, outcome), n in sorted(self._counts.items()):
-                by_endpoint[endpoint] += n
-                by_status[outcome] += n
-                nested.setdefault(endpoint, {})[outcome] = n
-            return StatsSnapshot(
-                total=sum(by_endpoint.values()),
-                by_endpoint=dict(by_endpoint),
-                by_status=dict(by_status),
-                by_endpoint_status=nested,
-                faults=dict(self._faults),
-            )
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-            self._faults.clear()
-
-
-class _DropNoticeFilter(logging.Filter):
-    """uvicorn logs an error for each dropped response; here that drop is the point."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != _INCOMPLETE_MESSAGE
-
-
-_DROP_NOTICE_FILTER: Final = _DropNoticeFilter()
-
-
-def quiet_dropped_responses() -> None:
-    logger = logging.getLogger("uvicorn.error")
-    if _DROP_NOTICE_FILTER not in logger.filters:
-        logger.addFilter(_DROP_NOTICE_FILTER)
-
-
-class FaultMiddleware:
-    """ASGI middleware: latency, faults and counting for every request under /v2.
-
-    `endpoint_of(scope)` names the route template a request maps to; it is asked before the
-    request runs, so that refused requests are counted under the endpoint they aimed at.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        faults: FaultInjector,
-        stats: RequestStats,
-        endpoint_of: Callable[[Scope], str],
-        decoded_path_of: Callable[[Scope], str],
-    ) -> None:
-        self.app = app
-        self.faults = faults
-        self.stats = stats
-        self.endpoint_of = endpoint_of
-        self.decoded_path_of = decoded_path_of
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = self.decoded_path_of(scope) if scope["type"] == "http" else ""
-        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
-            await self.app(scope, receive, send)
-            return
-        endpoint = self.endpoint_of(scope)
-        settings = self.faults.settings
-        if settings.latency > 0:
-            await asyncio.sleep(settings.latency)
-        fault = self.faults.draw(path[len(API_PREFIX) :])
-        if fault == "drop":
-            await _send_dropped(send)
-            self.stats.record(endpoint, DROPPED, fault)
-        elif fault is not None:
-            await _send_refusal(send, int(fault), settings.retry_after)
-            self.stats.record(endpoint, fault, fault)
-        else:
-            await self._forward(scope, receive, send, endpoint)
-
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:
-        status = 500
-
-        async def counting_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, counting_send)
-        finally:
-            self.stats.record(endpoint, str(status))
-
-
-async def _send_refusal(send: Send, status: int, retry_after: int) -> None:
-    detail = "Too Many Requests" if status == 429 else "Service Unavailable"
-    body = json.dumps({"detail": detail}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if status == 429:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_dropped(send: Send) -> None:
-    # Headers promise a body that never fully arrives; returning with more_body still set makes
-    # the server close the connection, which the client sees as an incomplete read.
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(_DROP_DECLARED_LENGTH).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": _DROP_PARTIAL_BODY, "more_body": True})

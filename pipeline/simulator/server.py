@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final
 
@@ -16,13 +16,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from pipeline.simulator.app import create_app
-from pipeline.simulator.faults import (
-    FaultInjector,
-    FaultSettings,
-    RequestStats,
-    quiet_dropped_responses,
-)
-from pipeline.simulator.world import World, WorldSpec
+from pipeline.simulator.connections import ConnectionResetter
+from pipeline.simulator.faults import FAULT_PROFILES, FaultInjector, FaultSettings
+from pipeline.simulator.middleware import quiet_dropped_responses
+from pipeline.simulator.ratelimit import RateLimiter, parse_limit
+from pipeline.simulator.stats import RequestStats
+from pipeline.simulator.world import MAX_PAGE_SIZE, World, WorldSpec
 
 LOOPBACK: Final = "127.0.0.1"
 _STARTUP_TIMEOUT: Final = 30.0
@@ -31,18 +30,37 @@ _SHUTDOWN_TIMEOUT: Final = 30.0
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """Everything a simulator is made from: world seed and sizes, API key, latency, faults."""
+    """Everything a simulator is made from: world, API key, latency, faults and rate limit.
+
+    `fault_profile` names a way to misbehave (see `pipeline.simulator.faults`: one of
+    `FAULT_PROFILES`, e.g. "chaos") and `fault_rate` the share of requests it hits;
+    `rate_limit` is a per-key rolling-window limit such as "60/minute" (None: no limit).
+    """
 
     seed: int = 0
     agents: int = 4
     sessions_per_agent: int = 50
     jobs_per_session: float = 6.0
-    api_key: str = "sim-api-key"
+    api_key: str = field(default="sim-api-key", repr=False)
     latency: float = 0.0
     rate_429: float = 0.0
     rate_503: float = 0.0
     rate_drop: float = 0.0
     retry_after: int = 1
+    fault_profile: str | None = None
+    fault_rate: float = 0.1
+    hang_s: float = 35.0
+    trickle_s: float = 2.0
+    rate_limit: str | None = None
+
+    def __post_init__(self) -> None:
+        # Fail where the config is made (the CLI's options), not at the first request.
+        if self.fault_profile is not None and self.fault_profile not in FAULT_PROFILES:
+            known = ", ".join(FAULT_PROFILES)
+            raise ValueError(f"unknown fault profile {self.fault_profile!r}; known: {known}")
+        if self.rate_limit is not None:
+            parse_limit(self.rate_limit)
+        self.fault_settings()
 
     def world_spec(self) -> WorldSpec:
         return WorldSpec(
@@ -59,11 +77,15 @@ class SimulatorConfig:
             rate_503=self.rate_503,
             rate_drop=self.rate_drop,
             retry_after=self.retry_after,
+            profile=self.fault_profile,
+            rate=self.fault_rate,
+            hang_s=self.hang_s,
+            trickle_s=self.trickle_s,
         )
 
 
 class Simulator:
-    """A world, its fault injector, its request counts and the app serving them, unstarted."""
+    """A world, its faults, rate limit, request counts and the app serving them, unstarted."""
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
@@ -71,9 +93,31 @@ class Simulator:
         self.world = World(self.config.world_spec())
         self.faults = FaultInjector(self.config.fault_settings(), seed=self.config.seed)
         self.stats = RequestStats()
+        self.limiter = RateLimiter(self.config.rate_limit)
+        self.resetter = ConnectionResetter()
         self.app: FastAPI = create_app(
-            self.world, api_key=self.api_key, faults=self.faults, stats=self.stats
+            self.world,
+            api_key=self.api_key,
+            faults=self.faults,
+            stats=self.stats,
+            limiter=self.limiter,
+            resetter=self.resetter,
         )
+
+    def bad_records(self) -> dict[str, set[str]]:
+        """The ids served corrupted now, per listing ("agents", "sessions", "jobs")."""
+        world, is_bad = self.world, self.faults.is_bad_record
+        sessions = (
+            s.session_id
+            for agent_id in world.agent_ids
+            for offset in range(0, world.list_sessions(agent_id).total, MAX_PAGE_SIZE)
+            for s in world.list_sessions(agent_id, offset, sort_order="asc").data
+        )
+        return {
+            "agents": {agent_id for agent_id in world.agent_ids if is_bad(agent_id)},
+            "sessions": {session_id for session_id in sessions if is_bad(session_id)},
+            "jobs": {job.job_id for job in world.find_jobs() if is_bad(job.job_id)},
+        }
 
 
 class _NotifyingServer(uvicorn.Server):
@@ -138,6 +182,7 @@ class SimulatorServer(Simulator):
         sock.listen(256)
         ready = threading.Event()
         server = _NotifyingServer(_uvicorn_config(self.app, self._log_level), ready)
+        self.resetter.attach(server)
 
         def run() -> None:
             try:
@@ -186,4 +231,6 @@ def serve(
 ) -> None:
     """Serve a simulator until interrupted (the CLI's `simulate` command)."""
     simulator = Simulator(config)
-    uvicorn.Server(_uvicorn_config(simulator.app, log_level, host=host, port=port)).run()
+    server = uvicorn.Server(_uvicorn_config(simulator.app, log_level, host=host, port=port))
+    simulator.resetter.attach(server)
+    server.run()

@@ -16,7 +16,14 @@ import pyarrow.parquet as pq
 
 from pipeline.failpoints import failpoint
 from pipeline.warehouse.schemas import SCHEMAS, Table
-from pipeline.warehouse.sql_files import SQL_ROOT, run_script, schema_files, sql
+from pipeline.warehouse.sql_files import (
+    SQL_ROOT,
+    description_files,
+    folder_files,
+    run_script,
+    schema_files,
+    sql,
+)
 
 SyncMode = Literal["full", "incremental"]
 
@@ -110,6 +117,9 @@ class DuckDBWarehouse:
                 run_script(self.con, name)
             for view_file in sorted((SQL_ROOT / "views").glob("*.sql")):
                 run_script(self.con, f"views/{view_file.stem}")
+            # The marts read the summary views' macros; the dictionary describes them all.
+            for name in [*folder_files("marts"), *description_files()]:
+                run_script(self.con, name)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -236,6 +246,14 @@ class DuckDBWarehouse:
     def query(self, text: str) -> pa.Table:
         """Run a user's ad-hoc query; the warehouse is theirs to read."""
         return self.con.sql(text).to_arrow_table()
+
+    def stream(self, relation: str, batch_size: int = 64_000) -> pa.RecordBatchReader:
+        """A table or view as a stream of Arrow batches, for the partitioned Parquet exports.
+
+        `relation` is looked up by name in the catalog, never formatted into SQL. Read the
+        stream to its end before the next query: the connection has one open result.
+        """
+        return self.con.table(relation).to_arrow_reader(batch_size)
 
     def export_parquet(self, export_dir: Path) -> list[ExportedFile]:
         """Write every table and summary view to `<export_dir>/<table>/<table>.parquet`.

@@ -1,25 +1,58 @@
-"""Dagster metadata describing warehouse tables: column schemas from the Arrow load schemas."""
+"""Dagster metadata describing warehouse tables and views, from the data dictionary."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
-import pyarrow as pa
 
-from pipeline.warehouse.schemas import SCHEMAS, Table
+from pipeline.warehouse.dictionary import Relation, reference_dictionary
+from pipeline.warehouse.schemas import Table
+
+COLUMN_SCHEMA = "dagster/column_schema"
 
 
-def column_schema(schema: pa.Schema) -> dg.TableSchema:
+def column_schema(relation: Relation) -> dg.TableSchema:
+    single_key = relation.key_columns[0] if len(relation.key_columns) == 1 else None
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
-                name=f.name,
-                type=str(f.type),
-                constraints=dg.TableColumnConstraints(nullable=f.nullable),
+                name=column.name,
+                type=column.data_type,
+                description=column.description,
+                constraints=dg.TableColumnConstraints(
+                    nullable=column.nullable, unique=column.name == single_key
+                ),
             )
-            for f in schema
+            for column in relation.columns
         ]
     )
 
 
-def table_metadata(table: Table) -> dict[str, dg.TableSchema]:
-    return {"dagster/column_schema": column_schema(SCHEMAS[table])}
+def relation_metadata(relation: Relation) -> dict[str, Any]:
+    metadata: dict[str, Any] = {COLUMN_SCHEMA: column_schema(relation)}
+    if relation.key_columns:
+        metadata["key"] = ", ".join(relation.key_columns)
+    return metadata
+
+
+def table_metadata(table: Table | str) -> dict[str, Any]:
+    """Column schema (types, nullability, descriptions) of a table or view as `sql/` defines it."""
+    return relation_metadata(reference_dictionary()[str(table)])
+
+
+def with_dictionary(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """An asset named like a warehouse table or view, with its dictionary entry attached.
+
+    Applied to the whole code location, so every asset that is a warehouse relation shows its
+    described columns in the UI, whichever concern defines it. An asset's own description wins.
+    """
+    name = spec.key.to_user_string()
+    dictionary = reference_dictionary()
+    if name not in dictionary:
+        return spec
+    relation = dictionary[name]
+    return spec.replace_attributes(
+        description=spec.description or relation.description,
+        metadata={**relation_metadata(relation), **spec.metadata},
+    )

@@ -18,9 +18,24 @@ def sql(name: str) -> str:
     return (SQL_ROOT / f"{name}.sql").read_text(encoding="utf-8")
 
 
+# Schema files numbered from 900 describe what the others create (COMMENT ON): they apply last,
+# after the views and marts, since replacing a view drops its comments.
+DESCRIPTIONS_FROM = "900"
+
+
 def schema_files() -> list[str]:
     """The DDL files in the order they apply."""
-    return [f"schema/{p.stem}" for p in sorted((SQL_ROOT / "schema").glob("*.sql"))]
+    return [name for name in folder_files("schema") if name < f"schema/{DESCRIPTIONS_FROM}"]
+
+
+def description_files() -> list[str]:
+    """The data dictionary's files (`COMMENT ON`), applied after everything they describe."""
+    return [name for name in folder_files("schema") if name >= f"schema/{DESCRIPTIONS_FROM}"]
+
+
+def folder_files(folder: str) -> list[str]:
+    """The scripts of `sql/<folder>/` in name order, as names `run_script` takes."""
+    return [f"{folder}/{p.stem}" for p in sorted((SQL_ROOT / folder).glob("*.sql"))]
 
 
 def run_script(
