@@ -12,25 +12,25 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pipeline.api.errors import (
     ApiStatusError,
-    InvalidRecordError,
     InvalidResponseError,
+    RequestBudgetExhausted,
     RetryableStatusError,
     retry_after_seconds,
     server_message,
 )
 from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, SessionSummary
+from pipeline.api.pacing import Pacer
+from pipeline.api.records import RejectedRecord, RequestContext, check_records, validate_one
 from pipeline.api.retries import RetryPolicy, retrying
-from pipeline.failpoints import failpoint
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ PRODUCTION_BASE_URL = "https://api.meibel.ai/v2"
 API_KEY_HEADER = "Meibel-API-Key"
 
 Record = TypeVar("Record", bound=BaseModel)
+Body = TypeVar("Body")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class ClientConfig:
     timeout_s: float = 30.0
     page_size: int = 100
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Requests this client may send, retries included; None for no budget. Past it every call
+    # raises RequestBudgetExhausted.
+    max_requests: int | None = None
+    # The longest a request waits for the rate-limit window; a longer wait raises
+    # RateLimitExhausted instead of sleeping through, say, a spent daily quota.
+    max_rate_limit_wait_s: float = 300.0
 
 
 def api_path(*segments: str) -> str:
@@ -56,17 +63,37 @@ def api_path(*segments: str) -> str:
 
 
 class MeibelClient:
-    """Use as `async with MeibelClient(config) as client:`."""
+    """Use as `async with MeibelClient(config) as client:`.
+
+    Records that fail validation in a listing do not fail the call: they are left out of its
+    answer and collected in `rejected` (take them with `drain_rejected()`).
+    """
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
         self.requests_by_endpoint: Counter[str] = Counter()
+        self.rejected: list[RejectedRecord] = []
+        self.pacer = Pacer(max_wait_s=config.max_rate_limit_wait_s)
         self._slots = asyncio.Semaphore(config.max_in_flight)
         self._http: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"MeibelClient(base_url={self.config.base_url!r})"
 
     @property
     def requests_made(self) -> int:
         return sum(self.requests_by_endpoint.values())
+
+    @property
+    def requests_left(self) -> int | None:
+        """What is left of the request budget; None without one."""
+        budget = self.config.max_requests
+        return None if budget is None else max(0, budget - self.requests_made)
+
+    def drain_rejected(self) -> list[RejectedRecord]:
+        """The records rejected since the last drain, oldest first."""
+        rejected, self.rejected = self.rejected, []
+        return rejected
 
     async def __aenter__(self) -> Self:
         self._http = httpx.AsyncClient(
@@ -90,89 +117,82 @@ class MeibelClient:
     async def list_agents(self) -> list[AgentSummary]:
         return await self._paged("agents", api_path("agents"), AgentSummary, "id")
 
-    async def list_sessions(
-        self, agent_id: str, back_to: datetime | None = None
-    ) -> list[SessionSummary]:
-        """An agent's sessions, newest first; with `back_to`, only the pages that reach it.
-
-        Paging stops after the first page holding a session that started before `back_to`,
-        so an incremental read costs the pages of what is new, not of the whole history.
-        """
+    async def list_sessions(self, agent_id: str) -> list[SessionSummary]:
         path = api_path("agents", agent_id, "sessions")
-
-        def reached(page: list[SessionSummary]) -> bool:
-            return back_to is not None and any(s.start_time < back_to for s in page)
-
-        return await self._paged("sessions", path, SessionSummary, "session_id", reached)
+        return await self._paged("sessions", path, SessionSummary, "session_id")
 
     async def list_jobs(self, **filters: str) -> list[ScoringJobResponse]:
         """Jobs matching every filter (identity-context fields); the endpoint is not paged."""
-        body = await self._get("jobs", api_path("confidence-scoring", "jobs"), filters)
-        if not isinstance(body, list):
-            raise InvalidResponseError(f"jobs: expected a JSON array, got {type(body).__name__}")
-        return [
-            _validate(ScoringJobResponse, raw, "jobs", "job_id", position)
-            for position, raw in enumerate(body)
-        ]
+        path = api_path("confidence-scoring", "jobs")
+        params = {name: value for name, value in filters.items() if value is not None}
+        body = await self._get("jobs", path, params, _array)
+        checked = check_records(
+            ScoringJobResponse, body, "job_id", RequestContext("jobs", path, params)
+        )
+        self.rejected.extend(checked.rejected)
+        return checked.valid
 
     async def agent_summary(self, agent_name: str) -> ScoreSummary:
         path = api_path("confidence-scoring", "summary", "agent", agent_name)
-        body = await self._get("agent_summary", path, {})
-        return _validate(ScoreSummary, body, "agent summary", None, agent_name)
+        body = await self._get("agent_summary", path, {}, _object)
+        return validate_one(ScoreSummary, body, RequestContext("agent_summary", path), None)
 
     async def session_summary(self, agent_name: str, session_id: str) -> ScoreSummary:
         path = api_path("confidence-scoring", "summary", "agent", agent_name, "session", session_id)
-        body = await self._get("session_summary", path, {})
-        return _validate(ScoreSummary, body, "session summary", None, session_id)
+        body = await self._get("session_summary", path, {}, _object)
+        return validate_one(ScoreSummary, body, RequestContext("session_summary", path), None)
 
-    async def _paged(
+    async def _paged(self, endpoint: str, path: str, model: type[Record], key: str) -> list[Record]:
+        # Advance by what actually arrived (a server may send fewer than asked, or one record
+        # twice) and dedupe by key: a record created while we page shifts the rest down,
+        # repeating one per page.
+        records: dict[str, Record] = {}
+        rejected: dict[str, RejectedRecord] = {}
+        offset = 0
+        while True:
+            params = {"offset": str(offset), "limit": str(self.config.page_size)}
+            items, total = await self._get(endpoint, path, params, _page)
+            if not items:
+                break
+            request = RequestContext(endpoint, path, params)
+            checked = check_records(model, items, key, request, first_position=offset)
+            for record in checked.valid:
+                records[str(getattr(record, key))] = record
+            for bad in checked.rejected:
+                rejected.setdefault(bad.key or f"#{bad.position}", bad)
+            offset += checked.distinct
+            if offset >= total:
+                break
+        self.rejected.extend(rejected.values())
+        return list(records.values())
+
+    async def _get(
         self,
         endpoint: str,
         path: str,
-        model: type[Record],
-        key: str,
-        done: Callable[[list[Record]], bool] | None = None,
-    ) -> list[Record]:
-        # Advance by what actually arrived (a server may send fewer than asked) and dedupe by
-        # key: a record created while we page shifts the rest down, repeating one per page.
-        records: dict[str, Record] = {}
-        offset = 0
-        while True:
-            page = {"offset": offset, "limit": self.config.page_size}
-            body = await self._get(endpoint, path, page)
-            items, total = _page(body, endpoint)
-            if not items:
-                break
-            page_records = [
-                _validate(model, raw, endpoint, key, offset + position)
-                for position, raw in enumerate(items)
-            ]
-            for record in page_records:
-                records[str(getattr(record, key))] = record
-            offset += len(items)
-            if offset >= total or (done is not None and done(page_records)):
-                break
-        return list(records.values())
-
-    async def _get(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
+        params: dict[str, str],
+        shape: Callable[[Any, str], Body],
+    ) -> Body:
+        """The decoded body of a GET, checked by `shape`; retried as the policy says."""
         if self._http is None:
             raise RuntimeError("MeibelClient is used outside `async with`")
         http = self._http
-        query = {name: value for name, value in params.items() if value is not None}
         async for attempt in retrying(self.config.retry):
             with attempt:
-                async with self._slots:
-                    self.requests_by_endpoint[endpoint] += 1
-                    failpoint("request")
-                    response = await http.get(path, params=query)
+                async with self._slots, self.pacer.permit() as permit:
+                    self._spend(endpoint)
+                    permit.sending()
+                    response = await http.get(path, params=params)
+                    permit.answered(response)
                 _raise_for_status(response)
-                try:
-                    return response.json()
-                except ValueError as error:
-                    raise InvalidResponseError(
-                        f"{endpoint}: the response body is not valid JSON ({error})"
-                    ) from None
+                return shape(_json(response, endpoint), endpoint)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _spend(self, endpoint: str) -> None:
+        budget = self.config.max_requests
+        if budget is not None and self.requests_made >= budget:
+            raise RequestBudgetExhausted(budget)
+        self.requests_by_endpoint[endpoint] += 1
 
 
 def _raise_for_status(response: httpx.Response) -> None:
@@ -187,23 +207,35 @@ def _raise_for_status(response: httpx.Response) -> None:
     raise ApiStatusError(status, method, path, server_message(response))
 
 
+def _json(response: httpx.Response, endpoint: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise InvalidResponseError(
+            f"{endpoint}: the response body is not valid JSON ({type(error).__name__})"
+        ) from None
+
+
+def _array(body: Any, endpoint: str) -> list[Any]:
+    if not isinstance(body, list):
+        raise InvalidResponseError(f"{endpoint}: expected a JSON array, got {_kind(body)}")
+    return body
+
+
+def _object(body: Any, endpoint: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidResponseError(f"{endpoint}: expected a JSON object, got {_kind(body)}")
+    return body
+
+
 def _page(body: Any, endpoint: str) -> tuple[list[Any], int]:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise InvalidResponseError(f"{endpoint}: expected an object with a `data` array")
     total = body.get("total")
-    if not isinstance(total, int):
+    if not isinstance(total, int) or isinstance(total, bool):
         raise InvalidResponseError(f"{endpoint}: the page has no integer `total`")
     return body["data"], total
 
 
-def _validate(
-    model: type[Record], raw: Any, endpoint: str, key: str | None, position: int | str
-) -> Record:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        record_id = raw.get(key) if key and isinstance(raw, dict) else None
-        record = repr(record_id) if isinstance(record_id, str) else f"#{position}"
-        first = error.errors()[0]
-        field_path = ".".join(str(part) for part in first["loc"]) or "(record)"
-        raise InvalidRecordError(endpoint, record, field_path, first["msg"]) from None
+def _kind(body: Any) -> str:
+    return "null" if body is None else type(body).__name__
