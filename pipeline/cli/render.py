@@ -33,6 +33,14 @@ def arrow_table(result: pa.Table, max_rows: int = MAX_ROWS) -> None:
 
 
 def sync_outcome(outcome: SyncOutcome) -> None:
+    facts = outcome.sync_facts
+    if facts:
+        modes = ", ".join(f"{n} {mode}" for mode, n in facts.get("agents_by_mode", {}).items())
+        console.print(
+            f"Agents: {modes or 'none'}. Sessions touched: {facts.get('sessions_touched', 0):,}, "
+            f"summaries verified: {facts.get('sessions_verified', 0):,}. "
+            f"API requests: {facts.get('api_requests_this_sync', 0):,}."
+        )
     if outcome.row_counts:
         loaded = Table(title="Warehouse", header_style="bold")
         loaded.add_column("table")

@@ -25,6 +25,8 @@ class SyncOutcome:
     warned_checks: list[str] = field(default_factory=list)
     reconciliation: list[LevelTotals] = field(default_factory=list)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
+    # What the API step reported: requests made, agents by mode, sessions touched and verified.
+    sync_facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mismatched(self) -> int:
@@ -45,6 +47,7 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
     with _instance() as inst:
         result = job.execute_in_process(run_config=run_config, instance=inst, raise_on_error=False)
         outcome = SyncOutcome(run_id=result.run_id, failure=failure_message(result))
+        outcome.sync_facts = _sync_facts(result)
         for evaluation in result.get_asset_check_evaluations():
             name = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
             if not evaluation.passed:
@@ -65,6 +68,15 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
         outcome.reconciliation = wh.reconciliation_totals()
         outcome.mismatches = wh.reconciliation_mismatches(10)
     return outcome
+
+
+def _sync_facts(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    facts = ("api_requests_this_sync", "agents_by_mode", "sessions_touched", "sessions_verified")
+    for materialization in result.asset_materializations_for_node("meibel_api_tables"):
+        if materialization.asset_key == dg.AssetKey("sessions"):
+            metadata = materialization.metadata
+            return {name: metadata[name].value for name in facts if name in metadata}
+    return {}
 
 
 def _instance() -> dg.DagsterInstance:
