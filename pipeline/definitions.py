@@ -7,23 +7,22 @@ from pipeline.exports import definitions as exports
 from pipeline.ingest import definitions as ingest
 from pipeline.marts import definitions as marts
 from pipeline.orchestration import definitions as orchestration
+from pipeline.reporting import definitions as reporting
 from pipeline.resources import shared_resources
 from pipeline.verification import definitions as verification
-from pipeline.warehouse.metadata import with_dictionary
 
 
 def build_definitions() -> dg.Definitions:
     """Assembled anew on each call, so resources pick up the environment of that moment."""
-    merged = dg.Definitions.merge(
+    return dg.Definitions.merge(
         ingest.defs,
         verification.defs,
         marts.defs,
         exports.defs,
+        reporting.defs,
         orchestration.defs,
         shared_resources(),
     )
-    # Every asset that is a warehouse table or view shows its columns, described, in the UI.
-    return merged.map_asset_specs(func=with_dictionary)
 
 
 defs = build_definitions()

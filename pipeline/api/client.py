@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -31,6 +32,7 @@ from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, 
 from pipeline.api.pacing import Pacer
 from pipeline.api.records import RejectedRecord, RequestContext, check_records, validate_one
 from pipeline.api.retries import RetryPolicy, retrying
+from pipeline.failpoints import failpoint
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +119,20 @@ class MeibelClient:
     async def list_agents(self) -> list[AgentSummary]:
         return await self._paged("agents", api_path("agents"), AgentSummary, "id")
 
-    async def list_sessions(self, agent_id: str) -> list[SessionSummary]:
+    async def list_sessions(
+        self, agent_id: str, back_to: datetime | None = None
+    ) -> list[SessionSummary]:
+        """An agent's sessions, newest first; with `back_to`, only the pages that reach it.
+
+        Paging stops after the first page holding a session that started before `back_to`,
+        so an incremental read costs the pages of what is new, not of the whole history.
+        """
         path = api_path("agents", agent_id, "sessions")
-        return await self._paged("sessions", path, SessionSummary, "session_id")
+
+        def reached(page: list[SessionSummary]) -> bool:
+            return back_to is not None and any(s.start_time < back_to for s in page)
+
+        return await self._paged("sessions", path, SessionSummary, "session_id", reached)
 
     async def list_jobs(self, **filters: str) -> list[ScoringJobResponse]:
         """Jobs matching every filter (identity-context fields); the endpoint is not paged."""
@@ -142,7 +155,14 @@ class MeibelClient:
         body = await self._get("session_summary", path, {}, _object)
         return validate_one(ScoreSummary, body, RequestContext("session_summary", path), None)
 
-    async def _paged(self, endpoint: str, path: str, model: type[Record], key: str) -> list[Record]:
+    async def _paged(
+        self,
+        endpoint: str,
+        path: str,
+        model: type[Record],
+        key: str,
+        done: Callable[[list[Record]], bool] | None = None,
+    ) -> list[Record]:
         # Advance by what actually arrived (a server may send fewer than asked, or one record
         # twice) and dedupe by key: a record created while we page shifts the rest down,
         # repeating one per page.
@@ -161,7 +181,7 @@ class MeibelClient:
             for bad in checked.rejected:
                 rejected.setdefault(bad.key or f"#{bad.position}", bad)
             offset += checked.distinct
-            if offset >= total:
+            if offset >= total or (done is not None and done(checked.valid)):
                 break
         self.rejected.extend(rejected.values())
         return list(records.values())
@@ -181,6 +201,7 @@ class MeibelClient:
             with attempt:
                 async with self._slots, self.pacer.permit() as permit:
                     self._spend(endpoint)
+                    failpoint("request")
                     permit.sending()
                     response = await http.get(path, params=params)
                     permit.answered(response)

@@ -8,10 +8,11 @@ the response is used. A record repeated within one response (same primary key) c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -116,8 +117,22 @@ def _key_of(raw: Any, key: str | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# pydantic puts the member type of a union into an error's location ("score.float"); these
+# are not fields, so they are left out of the field path.
+_UNION_TAGS: Final = frozenset({"float", "int", "str", "bool", "none", "datetime", "date"})
+_GENERIC_TAG: Final = re.compile(r"^[a-z-]+\[.*\]$")
+
+
 def _problems(error: ValidationError) -> list[tuple[str, str]]:
-    return [
-        (".".join(str(part) for part in item["loc"]) or "(record)", item["msg"])
-        for item in error.errors(include_url=False)
-    ]
+    """(field path, problem) per invalid field; a union's members' complaints are joined."""
+    problems: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        parts = [
+            str(part)
+            for part in item["loc"]
+            if not (isinstance(part, str) and (part in _UNION_TAGS or _GENERIC_TAG.match(part)))
+        ]
+        messages = problems.setdefault(".".join(parts) or "(record)", [])
+        if item["msg"] not in messages:
+            messages.append(item["msg"])
+    return [(path, ", or ".join(messages)) for path, messages in problems.items()]

@@ -19,7 +19,8 @@ class MeibelApiResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     max_attempts: int = Field(default=6, description="Attempts per request, retries included.")
     deadline_s: float = Field(default=120.0, description="Longest a request may keep retrying.")
 
-    def client(self) -> MeibelClient:
+    def client(self, max_requests: int | None = None) -> MeibelClient:
+        """A client for one sync; `max_requests` caps what that sync may spend."""
         return MeibelClient(
             ClientConfig(
                 base_url=self.base_url,
@@ -27,5 +28,6 @@ class MeibelApiResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 max_in_flight=self.max_in_flight,
                 timeout_s=self.timeout_s,
                 retry=RetryPolicy(max_attempts=self.max_attempts, deadline_s=self.deadline_s),
+                max_requests=max_requests,
             )
         )

@@ -1,10 +1,11 @@
-"""`meibel-pipeline`: sync, demo, simulate and sql."""
+"""`meibel-pipeline`: sync, demo, simulate, sql, report and docs."""
 
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,16 @@ import typer
 from rich.logging import RichHandler
 
 from pipeline.cli import render
+from pipeline.cli.errors import explain
+from pipeline.cli.result_files import ResultFormat, format_for, write_result
 from pipeline.cli.run_sync import SyncOutcome, run_sync_job, warehouse_path
+from pipeline.reporting.data import MissingMartsError
+from pipeline.reporting.dictionary_doc import render_dictionary
+from pipeline.reporting.report import default_report_path, write_report
 from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WAREHOUSE
 from pipeline.simulator import SimulatorConfig, SimulatorServer
 from pipeline.simulator.server import serve
+from pipeline.warehouse.dictionary import reference_dictionary
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 
 app = typer.Typer(
@@ -55,6 +62,12 @@ def sync(
         bool,
         typer.Option(help="Re-read everything; mark what the API no longer returns as gone."),
     ] = False,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            help="Spend at most this many API requests; the next sync carries on from there."
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Sync the API at MEIBEL_BASE_URL into MEIBEL_WAREHOUSE and reconcile its summaries.
@@ -65,7 +78,11 @@ def sync(
     if not os.environ.get(ENV_API_KEY):
         render.error(f"{ENV_API_KEY} is not set: export your Meibel API key first.")
         raise typer.Exit(EXIT_USAGE)
-    config = {"verify_sessions": verify_sessions, "full_refresh": full_refresh}
+    config = {
+        "verify_sessions": verify_sessions,
+        "full_refresh": full_refresh,
+        "max_requests": max_requests,
+    }
     _finish(run_sync_job(config, verbose=verbose), allow_mismatch)
 
 
@@ -140,23 +157,97 @@ def simulate(
 def sql(
     query: Annotated[str, typer.Argument(help="The SQL to run against the warehouse.")],
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = render.MAX_ROWS,
+    fmt: Annotated[
+        ResultFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (printed), csv, json (one object per line) or parquet. "
+            "Default: from --output's suffix, else table.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the whole result to this file."),
+    ] = None,
 ) -> None:
-    """Run a query on the warehouse (read-only) and print the result as a table."""
+    """Run a query on the warehouse (read-only): print it as a table, or write it out."""
     path = warehouse_path()
     if not Path(path).exists():
         render.error(f"no warehouse at {path}: run a sync first, or set {ENV_WAREHOUSE}.")
         raise typer.Exit(EXIT_USAGE)
+    chosen = fmt or (format_for(output) if output else None) or ResultFormat.TABLE
+    if chosen is ResultFormat.TABLE and output is not None:
+        render.error(f"say which format to write {output} in: --format csv, json or parquet.")
+        raise typer.Exit(EXIT_USAGE)
+    if chosen is ResultFormat.PARQUET and output is None:
+        render.error("parquet is written to a file: add --output PATH.")
+        raise typer.Exit(EXIT_USAGE)
     try:
         with DuckDBWarehouse.open(path, read_only=True) as wh:
-            render.arrow_table(wh.query(query), max_rows)
+            result = wh.query(query)
     except duckdb.Error as error:
         render.error(str(error).splitlines()[0])
         raise typer.Exit(EXIT_FAILED) from None
+    if chosen is ResultFormat.TABLE:
+        render.arrow_table(result, max_rows)
+        return
+    write_result(result, chosen, output)
+    if output is not None:
+        render.errors.print(f"{result.num_rows:,} rows written to {output}", highlight=False)
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the HTML. Default: <warehouse>.report.html."),
+    ] = None,
+) -> None:
+    """Write the HTML score report from the current warehouse (read-only)."""
+    path = warehouse_path()
+    if not Path(path).exists():
+        render.error(f"no warehouse at {path}: run a sync first, or set {ENV_WAREHOUSE}.")
+        raise typer.Exit(EXIT_USAGE)
+    target = output or default_report_path(path)
+    try:
+        with DuckDBWarehouse.open(path, read_only=True) as wh:
+            write_report(wh, target, path, datetime.now(UTC))
+    except MissingMartsError as error:
+        render.error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    except duckdb.Error as error:
+        render.error(str(error).splitlines()[0])
+        raise typer.Exit(EXIT_FAILED) from None
+    render.console.print(f"Report: {target}")
+
+
+@app.command()
+def docs(
+    output: Annotated[Path, typer.Option(help="The Markdown file to write.")] = Path(
+        "docs/data-dictionary.md"
+    ),
+    check: Annotated[
+        bool, typer.Option(help="Write nothing; exit 1 if the file is not up to date.")
+    ] = False,
+) -> None:
+    """Render the data dictionary (every table, view and column, described) to Markdown."""
+    text = render_dictionary(reference_dictionary())
+    if check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            render.error(f"{output} is out of date: run `meibel-pipeline docs`.")
+            raise typer.Exit(EXIT_FAILED)
+        render.console.print(f"{output} is up to date.")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    render.console.print(f"Data dictionary: {output}")
 
 
 def _finish(outcome: SyncOutcome, allow_mismatch: bool) -> None:
     if outcome.failure:
-        render.error(f"sync failed: {outcome.failure}")
+        render.error(f"sync failed: {explain(outcome.failure)}")
         raise typer.Exit(EXIT_FAILED)
     render.sync_outcome(outcome)
     if outcome.mismatched:

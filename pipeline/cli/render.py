@@ -41,6 +41,16 @@ def sync_outcome(outcome: SyncOutcome) -> None:
             f"summaries verified: {facts.get('sessions_verified', 0):,}. "
             f"API requests: {facts.get('api_requests_this_sync', 0):,}."
         )
+        if facts.get("quarantined_this_sync"):
+            console.print(
+                f"[yellow]{facts['quarantined_this_sync']} records fit no schema[/] and were "
+                "set aside in table quarantine; everything else loaded."
+            )
+        if facts.get("agents_deferred"):
+            console.print(
+                f"[yellow]Request budget spent:[/] agents {facts['agents_deferred']} were not "
+                "reached; the next sync carries on with them."
+            )
     if outcome.row_counts:
         loaded = Table(title="Warehouse", header_style="bold")
         loaded.add_column("table")

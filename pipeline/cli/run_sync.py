@@ -71,7 +71,14 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
 
 
 def _sync_facts(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
-    facts = ("api_requests_this_sync", "agents_by_mode", "sessions_touched", "sessions_verified")
+    facts = (
+        "api_requests_this_sync",
+        "agents_by_mode",
+        "sessions_touched",
+        "sessions_verified",
+        "quarantined_this_sync",
+        "agents_deferred",
+    )
     for materialization in result.asset_materializations_for_node("meibel_api_tables"):
         if materialization.asset_key == dg.AssetKey("sessions"):
             metadata = materialization.metadata

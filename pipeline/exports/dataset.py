@@ -87,9 +87,8 @@ def write_dataset(
         )
 
     partitioning = (
-        ds.partitioning(
+        ds.HivePartitioning(
             pa.schema([schema.field(name) for name in partition_by]),
-            flavor="hive",
             null_fallback=NULL_PARTITION,
         )
         if partition_by

@@ -56,9 +56,9 @@ def export_all(
             relation = dictionary[spec.name]
             snapshot = snapshots.new_snapshot(export_dir, spec.name, generated_at)
             try:
-                written = write_dataset(
-                    wh.stream(spec.name), snapshot, spec.partition_by, spec.window
-                )
+                # Closed even on failure: the connection serves nothing else while it is open.
+                with wh.stream(spec.name) as reader:
+                    written = write_dataset(reader, snapshot, spec.partition_by, spec.window)
                 manifest = build_manifest(
                     relation, written, spec.partition_by, snapshot.name, generated_at
                 )

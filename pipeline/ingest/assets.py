@@ -34,6 +34,10 @@ DESCRIPTIONS: dict[Table, str] = {
     Table.API_AGENT_SUMMARIES: "The API's own ScoreSummary of each agent, as returned.",
     Table.API_SESSION_SUMMARIES: "The API's own ScoreSummary of each verified session.",
     Table.API_TURN_SUMMARIES: "The per-turn breakdowns inside the API's session summaries.",
+    Table.QUARANTINE: (
+        "Records the API returned that fit no schema, kept raw with the request and the error; "
+        "their neighbours loaded as usual."
+    ),
 }
 
 # Tables the sync derives as it loads, committed in the same transactions.
@@ -70,6 +74,13 @@ class SyncConfig(dg.Config):
         description="Above this many sessions an agent's jobs are fetched session by session.",
     )
     agents_in_parallel: int = Field(default=4, description="Agents synced at once.")
+    max_requests: int | None = Field(
+        default=None,
+        description=(
+            "Most API requests this sync may make. When spent, what finished is committed, the "
+            "agents not reached are named, and the next sync carries on from there."
+        ),
+    )
 
     def options(self) -> SyncOptions:
         return SyncOptions(
@@ -119,7 +130,7 @@ def meibel_api_tables(
     with warehouse.open() as wh:
 
         async def sync() -> SyncReport:
-            async with meibel_api.client() as client:
+            async with meibel_api.client(config.max_requests) as client:
                 return await run_sync(client, wh, config.options(), synced_at, progress.info)
 
         report = asyncio.run(sync())
@@ -129,6 +140,8 @@ def meibel_api_tables(
             "agents_by_mode": dict(report.agents_by_mode),
             "sessions_touched": report.sessions_touched,
             "sessions_verified": report.sessions_verified,
+            "quarantined_this_sync": report.quarantined,
+            "agents_deferred": ", ".join(report.agents_deferred),
             "synced_at": synced_at.isoformat(),
         }
         for table in Table:

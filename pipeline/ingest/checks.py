@@ -74,3 +74,24 @@ def jobs_have_sessions(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             "sample_job_ids": ", ".join(row["sample_job_ids"] or []),
         },
     )
+
+
+@dg.asset_check(
+    asset=Table.QUARANTINE.value,
+    description=(
+        "Warns when the latest sync set records aside that fit no schema: the API sent "
+        "something this pipeline cannot read. The rest of the sync loaded as usual."
+    ),
+)
+def no_new_quarantined_records(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.open() as wh:
+        (row,) = wh.rows("checks/new_quarantine")
+    return dg.AssetCheckResult(
+        passed=row["new_records"] == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "new_records": row["new_records"],
+            "total_records": row["total_records"],
+            "sample": "\n".join(row["sample"] or []),
+        },
+    )

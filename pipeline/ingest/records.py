@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, SessionSummary
+from pipeline.api.records import RejectedRecord
 from pipeline.warehouse import schemas
 
 
@@ -72,6 +73,22 @@ def session_summaries_batches(
         pa.Table.from_pylist(sessions, schema=schemas.API_SESSION_SUMMARIES),
         pa.Table.from_pylist(turns, schema=schemas.API_TURN_SUMMARIES),
     )
+
+
+def quarantine_batch(rejected: Sequence[RejectedRecord]) -> pa.Table:
+    rows = [
+        {
+            "endpoint": r.endpoint,
+            "request_path": r.path,
+            "request_params": _json(dict(r.params)),
+            "record_key": r.key,
+            "position": r.position,
+            "raw_json": r.raw_json,
+            "error": r.error,
+        }
+        for r in rejected
+    ]
+    return pa.Table.from_pylist(rows, schema=schemas.QUARANTINE)
 
 
 def _summary_fields(summary: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pipeline.api.client import MeibelClient
+from pipeline.api.errors import RequestBudgetExhausted
 from pipeline.api.models import AgentSummary, ScoringJobResponse
 from pipeline.ingest import records
 from pipeline.ingest.plan import jobs_agent_wide, sessions_plan
@@ -53,6 +54,9 @@ class SyncReport:
     agents_by_mode: Counter[str] = field(default_factory=Counter)
     sessions_touched: int = 0
     sessions_verified: int = 0
+    quarantined: int = 0
+    # Agents left for the next sync because the request budget ran out before their commit.
+    agents_deferred: list[str] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -68,19 +72,36 @@ async def run_sync(
 ) -> SyncReport:
     report = SyncReport(synced_at)
     agents = await client.list_agents()
-    warehouse.load({Table.AGENTS: records.agents_batch(agents)}, synced_at)
+    rejected = records.quarantine_batch(client.drain_rejected())
+    warehouse.load(
+        {Table.AGENTS: records.agents_batch(agents), Table.QUARANTINE: rejected}, synced_at
+    )
     report.fetched[Table.AGENTS] = len(agents)
+    report.quarantined += rejected.num_rows
     progress(f"{len(agents)} agents")
     positions = warehouse.agent_positions()
     slots = asyncio.Semaphore(options.agents_in_parallel)
 
     async def sync_one(agent: AgentSummary) -> None:
         async with slots:
-            await _sync_agent(
-                client, warehouse, agent, positions.get(agent.id), options, report, progress
-            )
+            try:
+                await _sync_agent(
+                    client, warehouse, agent, positions.get(agent.id), options, report, progress
+                )
+            except RequestBudgetExhausted:
+                # Nothing of this agent was committed; its read position stays where it was,
+                # so the next sync picks it up.
+                report.agents_deferred.append(agent.name)
 
     await asyncio.gather(*(sync_one(agent) for agent in agents))
+    leftover = records.quarantine_batch(client.drain_rejected())
+    if leftover.num_rows:
+        warehouse.load({Table.QUARANTINE: leftover}, synced_at)
+        report.quarantined += leftover.num_rows
+    if report.agents_deferred:
+        progress(
+            f"request budget spent: {len(report.agents_deferred)} agents left for the next sync"
+        )
     report.requests_by_endpoint.update(client.requests_by_endpoint)
     return report
 
@@ -120,6 +141,9 @@ async def _sync_agent(
     session_rows, turn_rows = records.session_summaries_batches(
         agent.name, list(zip(to_verify, session_summaries, strict=True))
     )
+    # Records any agent's requests set aside so far commit with this agent: they are facts of
+    # their own, and committing them early loses none if a later agent fails.
+    rejected = records.quarantine_batch(client.drain_rejected())
     loaded = warehouse.commit_agent(
         AgentCommit(
             agent_id=agent.id,
@@ -132,6 +156,7 @@ async def _sync_agent(
                 ),
                 Table.API_SESSION_SUMMARIES: session_rows,
                 Table.API_TURN_SUMMARIES: turn_rows,
+                Table.QUARANTINE: rejected,
             },
             mode=plan.mode,
             jobs_agent_wide=agent_wide,
@@ -139,6 +164,7 @@ async def _sync_agent(
         report.synced_at,
     )
     report.fetched.update(loaded)
+    report.quarantined += rejected.num_rows
     report.agents_by_mode[plan.mode] += 1
     report.sessions_touched += len(touched | changed)
     report.sessions_verified += len(to_verify)

@@ -1,4 +1,5 @@
-"""The marts as Dagster assets: (re)created after each sync, counted, their columns shown.
+"""The marts as Dagster assets: (re)created after each sync and counted; their described
+columns (from the data dictionary) show in the UI.
 
 No `from __future__ import annotations` in asset modules: Dagster reads the annotations of
 resource parameters at definition time.
@@ -9,9 +10,9 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipeline.marts.catalog import MARTS
-from pipeline.warehouse.dictionary import read_dictionary
+from pipeline.warehouse.dictionary import reference_dictionary
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-from pipeline.warehouse.metadata import COLUMN_SCHEMA, column_schema, table_metadata
+from pipeline.warehouse.metadata import table_metadata
 from pipeline.warehouse.resource import WarehouseResource
 
 GROUP = "marts"
@@ -25,6 +26,8 @@ GROUP = "marts"
             deps=list(mart.deps),
             kinds={"duckdb", "view"},
             group_name=GROUP,
+            # Described once, in sql/schema/900_comments.sql.
+            description=reference_dictionary()[mart.name].description,
             metadata=table_metadata(mart.name),
         )
         for mart in MARTS
@@ -32,17 +35,11 @@ GROUP = "marts"
     description="(Re)create the mart views of sql/marts/ and count what each holds.",
 )
 def marts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult[None]]:
+    # Opening for writing applies sql/ (tables, views, marts, dictionary) in one transaction.
     with warehouse.open() as wh:
-        # Opening applies sql/ (tables, views, marts, dictionary) in one transaction.
-        dictionary = read_dictionary(wh)
         for mart in MARTS:
             yield dg.MaterializeResult(
-                asset_key=mart.name,
-                metadata={
-                    "dagster/row_count": _row_count(wh, mart.name),
-                    # What the warehouse holds now, should it differ from the code's copy.
-                    COLUMN_SCHEMA: column_schema(dictionary[mart.name]),
-                },
+                asset_key=mart.name, metadata={"dagster/row_count": _row_count(wh, mart.name)}
             )
 
 

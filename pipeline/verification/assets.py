@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from pipeline.warehouse.metadata import table_metadata
 from pipeline.warehouse.resource import WarehouseResource
 from pipeline.warehouse.schemas import Table
 
@@ -27,6 +28,7 @@ SUMMARY_VIEWS: dict[str, str] = {
             deps=[Table.SCORING_JOBS.value],
             kinds={"duckdb", "view"},
             group_name=GROUP,
+            metadata=table_metadata(name),
         )
         for name, description in SUMMARY_VIEWS.items()
     ],
@@ -57,6 +59,7 @@ class ReconciliationConfig(dg.Config):
     ],
     kinds={"duckdb", "table"},
     group_name=GROUP,
+    metadata=table_metadata("summary_reconciliation"),
     description=(
         "One row per compared summary (agent, session, turn): which fields disagree between "
         "the API's summary and the one recomputed from scoring_jobs, and by how much."

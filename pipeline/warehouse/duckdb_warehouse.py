@@ -35,6 +35,7 @@ LOAD_ORDER: tuple[Table, ...] = (
     Table.API_AGENT_SUMMARIES,
     Table.API_SESSION_SUMMARIES,
     Table.API_TURN_SUMMARIES,
+    Table.QUARANTINE,
 )
 
 # The key of every table a check or an export may name; nothing else reaches SQL as a name.
@@ -44,6 +45,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "scoring_jobs": ("job_id",),
     "scoring_job_history": ("job_id", "valid_from"),
     "sync_state": ("agent_id",),
+    "quarantine": ("quarantine_id",),
     "api_agent_summaries": ("agent_name",),
     "api_session_summaries": ("agent_name", "session_id"),
     "api_turn_summaries": ("agent_name", "session_id", "turn"),

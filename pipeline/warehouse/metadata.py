@@ -39,20 +39,3 @@ def relation_metadata(relation: Relation) -> dict[str, Any]:
 def table_metadata(table: Table | str) -> dict[str, Any]:
     """Column schema (types, nullability, descriptions) of a table or view as `sql/` defines it."""
     return relation_metadata(reference_dictionary()[str(table)])
-
-
-def with_dictionary(spec: dg.AssetSpec) -> dg.AssetSpec:
-    """An asset named like a warehouse table or view, with its dictionary entry attached.
-
-    Applied to the whole code location, so every asset that is a warehouse relation shows its
-    described columns in the UI, whichever concern defines it. An asset's own description wins.
-    """
-    name = spec.key.to_user_string()
-    dictionary = reference_dictionary()
-    if name not in dictionary:
-        return spec
-    relation = dictionary[name]
-    return spec.replace_attributes(
-        description=spec.description or relation.description,
-        metadata={**relation_metadata(relation), **spec.metadata},
-    )

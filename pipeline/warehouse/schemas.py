@@ -20,6 +20,7 @@ class Table(StrEnum):
     API_AGENT_SUMMARIES = "api_agent_summaries"
     API_SESSION_SUMMARIES = "api_session_summaries"
     API_TURN_SUMMARIES = "api_turn_summaries"
+    QUARANTINE = "quarantine"
 
 
 AGENTS = pa.schema(
@@ -112,6 +113,19 @@ API_TURN_SUMMARIES = pa.schema(
     ]
 )
 
+QUARANTINE = pa.schema(
+    [
+        pa.field("endpoint", pa.string(), nullable=False),
+        pa.field("request_path", pa.string(), nullable=False),
+        # JSON text of the query parameters as sent (the key travels in a header, never here).
+        pa.field("request_params", pa.string(), nullable=False),
+        ("record_key", pa.string()),
+        ("position", pa.int64()),
+        pa.field("raw_json", pa.string(), nullable=False),
+        pa.field("error", pa.string(), nullable=False),
+    ]
+)
+
 SCHEMAS: dict[Table, pa.Schema] = {
     Table.AGENTS: AGENTS,
     Table.SESSIONS: SESSIONS,
@@ -119,4 +133,5 @@ SCHEMAS: dict[Table, pa.Schema] = {
     Table.API_AGENT_SUMMARIES: API_AGENT_SUMMARIES,
     Table.API_SESSION_SUMMARIES: API_SESSION_SUMMARIES,
     Table.API_TURN_SUMMARIES: API_TURN_SUMMARIES,
+    Table.QUARANTINE: QUARANTINE,
 }

@@ -85,6 +85,23 @@ CREATE TABLE IF NOT EXISTS scoring_job_history (
     PRIMARY KEY (job_id, valid_from)
 );
 
+-- Records the API returned that fit no schema: kept as they arrived, with where they came from
+-- and what is wrong, so one bad record never costs its neighbours and never goes unseen. The
+-- same bad record met again is counted, not stored twice.
+CREATE TABLE IF NOT EXISTS quarantine (
+    quarantine_id        VARCHAR PRIMARY KEY,
+    endpoint             VARCHAR NOT NULL,
+    request_path         VARCHAR NOT NULL,
+    request_params       JSON NOT NULL,
+    record_key           VARCHAR,
+    position             BIGINT,
+    raw_json             VARCHAR NOT NULL,
+    error                VARCHAR NOT NULL,
+    first_quarantined_at TIMESTAMPTZ NOT NULL,
+    last_quarantined_at  TIMESTAMPTZ NOT NULL,
+    times_seen           BIGINT NOT NULL
+);
+
 -- How far each agent has been read, committed with the data it describes.
 CREATE TABLE IF NOT EXISTS sync_state (
     agent_id          VARCHAR PRIMARY KEY,

@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import httpx
 import pytest
 
 from pipeline.api.client import ClientConfig, MeibelClient
 from pipeline.api.errors import ApiStatusError, InvalidRecordError, RetryableStatusError
-from pipeline.api.retries import RetryPolicy
+from pipeline.api.models import ScoringJobResponse
+from pipeline.api.records import RequestContext, check_records, validate_one
 from pipeline.simulator import SimulatorServer
+from tests.api.support import FAST_RETRIES, SimulatorFactory, call
 
-T = TypeVar("T")
-SimulatorFactory = Callable[..., SimulatorServer]
-
-FAST_RETRIES = RetryPolicy(
-    max_attempts=4, deadline_s=30, backoff_initial_s=0.01, backoff_max_s=0.05
-)
-
-
-def call(
-    simulator: SimulatorServer,
-    use: Callable[[MeibelClient], Awaitable[T]],
-    **config: object,
-) -> tuple[T, MeibelClient]:
-    settings = {"retry": FAST_RETRIES, **config}
-    client = MeibelClient(
-        ClientConfig(base_url=simulator.base_url, api_key=simulator.api_key, **settings)  # type: ignore[arg-type]
-    )
-
-    async def run() -> T:
-        async with client:
-            return await use(client)
-
-    return asyncio.run(run()), client
+JOBS = RequestContext("jobs", "/confidence-scoring/jobs", {"agent_name": "x"})
 
 
 def test_pages_every_agent_and_session_once(simulator_factory: SimulatorFactory) -> None:
@@ -192,31 +171,51 @@ def test_validation_errors_surface_the_servers_message(simulator: SimulatorServe
 def test_a_record_missing_a_required_field_names_record_and_field(
     simulator: SimulatorServer,
 ) -> None:
-    from pipeline.api.client import _validate
-    from pipeline.api.models import ScoringJobResponse
-
     raw = simulator.world.find_jobs()[0].model_dump(mode="json")
     del raw["agent_identity_context"]["customer_id"]
     raw["an_unknown_new_field"] = {"the API": "evolves"}
     with pytest.raises(InvalidRecordError) as raised:
-        _validate(ScoringJobResponse, raw, "jobs", "job_id", 0)
+        validate_one(ScoringJobResponse, raw, JOBS, "job_id")
     assert raw["job_id"] in str(raised.value)
     assert "agent_identity_context.customer_id" in str(raised.value)
+    assert raised.value.rejected is not None
+    assert raised.value.rejected.key == raw["job_id"]
 
     del raw["job_id"]
     raw["agent_identity_context"]["customer_id"] = "c"
     with pytest.raises(InvalidRecordError, match="#0 has an invalid field 'job_id'"):
-        _validate(ScoringJobResponse, raw, "jobs", "job_id", 0)
+        validate_one(ScoringJobResponse, raw, JOBS, "job_id")
+
+
+def test_a_rejection_names_every_invalid_field_and_keeps_the_raw_record(
+    simulator: SimulatorServer,
+) -> None:
+    good, raw = (job.model_dump(mode="json") for job in simulator.world.find_jobs()[:2])
+    del raw["module"]
+    raw["score"] = "high"
+    checked = check_records(ScoringJobResponse, [good, raw], "job_id", JOBS, first_position=40)
+    assert [job.job_id for job in checked.valid] == [good["job_id"]]
+    [rejected] = checked.rejected
+    assert (rejected.key, rejected.position, rejected.endpoint) == (raw["job_id"], 41, "jobs")
+    assert (rejected.path, dict(rejected.params)) == (JOBS.path, {"agent_name": "x"})
+    assert f"record {raw['job_id']!r}" in rejected.error
+    assert "'module'" in rejected.error
+    assert "'score'" in rejected.error
+    assert json.loads(rejected.raw_json) == raw
+
+
+def test_a_record_twice_in_one_answer_counts_once(simulator: SimulatorServer) -> None:
+    first, second = (job.model_dump(mode="json") for job in simulator.world.find_jobs()[:2])
+    checked = check_records(ScoringJobResponse, [first, second, first], "job_id", JOBS)
+    assert [job.job_id for job in checked.valid] == [first["job_id"], second["job_id"]]
+    assert checked.distinct == 2
 
 
 def test_unknown_fields_are_tolerated(simulator: SimulatorServer) -> None:
-    from pipeline.api.client import _validate
-    from pipeline.api.models import ScoringJobResponse
-
     raw = simulator.world.find_jobs()[0].model_dump(mode="json")
     raw["confidence_interval"] = [0.1, 0.9]
     raw["agent_identity_context"]["region"] = "eu"
-    assert _validate(ScoringJobResponse, raw, "jobs", "job_id", 0).job_id == raw["job_id"]
+    assert validate_one(ScoringJobResponse, raw, JOBS, "job_id").job_id == raw["job_id"]
 
 
 def test_requests_in_flight_stay_within_the_bound(simulator_factory: SimulatorFactory) -> None:
