@@ -48,7 +48,8 @@ _EXPLANATIONS: tuple[tuple[str, str], ...] = (
         "file on another disk.",
     ),
     (
-        r"Permission denied|Read-only file system|cannot open file",
+        r"^(PermissionError|FileExistsError|NotADirectoryError|IsADirectoryError): "
+        r"|Permission denied|Read-only file system|cannot open file",
         f"cannot write the warehouse ({{detail}}). Set {ENV_WAREHOUSE} to a writable path.",
     ),
 )

@@ -74,7 +74,8 @@ def sync_outcome(outcome: SyncOutcome) -> None:
 
 
 def error(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    # One line, never wrapped: scripts and log scrapers read it whole.
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _cell(value: Any) -> str:

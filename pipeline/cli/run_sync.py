@@ -107,5 +107,6 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str | None:
         text = error.message.strip().splitlines()[0]
         # The message starts with the class's dotted path; the class name alone reads better.
         prefix, _, rest = text.partition(": ")
-        return f"{error.cls_name}: {rest if '.' in prefix and rest else text}"
+        named = rest and ("." in prefix or prefix == error.cls_name)
+        return f"{error.cls_name}: {rest if named else text}"
     return None if result.success else "the sync run failed"
