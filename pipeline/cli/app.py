@@ -22,6 +22,7 @@ from pipeline.reporting.dictionary_doc import render_dictionary
 from pipeline.reporting.report import default_report_path, write_report
 from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WAREHOUSE
 from pipeline.simulator import SimulatorConfig, SimulatorServer
+from pipeline.simulator.faults import FAULT_PROFILES
 from pipeline.simulator.server import serve
 from pipeline.warehouse.dictionary import reference_dictionary
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
@@ -136,6 +137,17 @@ def simulate(
     rate_drop: Annotated[
         float, typer.Option(help="Share of requests whose connection drops mid-body.")
     ] = 0.0,
+    fault_profile: Annotated[
+        str | None,
+        typer.Option(help=f"A way to misbehave: {', '.join(FAULT_PROFILES)}."),
+    ] = None,
+    fault_rate: Annotated[
+        float, typer.Option(help="Share of requests the fault profile hits.")
+    ] = 0.1,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option(help='Per-key rolling-window limit, e.g. "60/minute" (default: none).'),
+    ] = None,
 ) -> None:
     """Serve the Meibel API simulator until interrupted."""
     config = SimulatorConfig(
@@ -148,6 +160,9 @@ def simulate(
         rate_429=rate_429,
         rate_503=rate_503,
         rate_drop=rate_drop,
+        fault_profile=fault_profile,
+        fault_rate=fault_rate,
+        rate_limit=rate_limit,
     )
     render.console.print(f"Serving the simulated Meibel API at http://127.0.0.1:{port}/v2")
     serve(config, host="127.0.0.1", port=port)
