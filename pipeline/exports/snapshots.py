@@ -15,6 +15,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.failpoints import failpoint
+
 SNAPSHOTS = ".snapshots"
 KEEP = 2
 
@@ -46,6 +48,7 @@ def publish(export_dir: Path, name: str, snapshot: Path) -> None:
     staged = export_dir / f".{name}.{uuid.uuid4().hex}.link"
     # Relative, so the export folder can be moved or mounted elsewhere whole.
     os.symlink(os.path.relpath(snapshot, export_dir), staged)
+    failpoint("export")
     os.replace(staged, link)
     _fsync_dir(export_dir)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.failpoints import failpoint
 from pipeline.warehouse.schemas import SCHEMAS, Table
@@ -55,8 +53,6 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "agent_score_summary": ("agent_name",),
 }
 
-EXPORTED: tuple[str, ...] = tuple(TABLE_KEYS)
-
 
 @dataclass(frozen=True)
 class AgentCommit:
@@ -75,13 +71,6 @@ class AgentCommit:
 class AgentPosition:
     newest_start_time: datetime | None
     oldest_running_start: datetime | None
-
-
-@dataclass(frozen=True)
-class ExportedFile:
-    table: str
-    path: Path
-    rows: int
 
 
 @dataclass(frozen=True)
@@ -256,28 +245,3 @@ class DuckDBWarehouse:
         stream to its end before the next query: the connection has one open result.
         """
         return self.con.table(relation).to_arrow_reader(batch_size)
-
-    def export_parquet(self, export_dir: Path) -> list[ExportedFile]:
-        """Write every table and summary view to `<export_dir>/<table>/<table>.parquet`.
-
-        Each file is written beside its target under a name no `*.parquet` glob matches and
-        renamed over it, so a reader sees the old file or the new one, never half of one.
-        """
-        exported: list[ExportedFile] = []
-        for table in EXPORTED:
-            folder = export_dir / table
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{table}.parquet"
-            partial = folder / f".{table}.parquet.partial"
-            reader = self.con.table(table).to_arrow_reader(batch_size=64_000)
-            rows = 0
-            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as writer:
-                for batch in reader:
-                    writer.write_batch(batch)
-                    rows += batch.num_rows
-            with partial.open("rb") as written:
-                os.fsync(written.fileno())
-            failpoint("export")
-            os.replace(partial, target)
-            exported.append(ExportedFile(table, target, rows))
-        return exported

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline.api.models import (
@@ -19,7 +18,7 @@ from pipeline.api.models import (
     TurnSummary,
 )
 from pipeline.ingest import records
-from pipeline.warehouse.duckdb_warehouse import EXPORTED, DuckDBWarehouse
+from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 from pipeline.warehouse.schemas import Table
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -148,30 +147,6 @@ def test_unknown_modules_get_no_scale_and_reopen_keeps_data(path: Path) -> None:
         assert wh.con.execute("SELECT scale FROM scoring_jobs").fetchall() == [(None,)]
         (row,) = wh.rows("checks/scores_out_of_scale")
     assert row["unknown_modules"] == ["tone"]
-
-
-def test_export_writes_every_table_and_leaves_no_partial_file(path: Path, tmp_path: Path) -> None:
-    exports = tmp_path / "exports"
-    with DuckDBWarehouse.open(path) as wh:
-        wh.load(agent_batches([job("j1", "s1", "correctness", "completed", 7)]), T0)
-        first = wh.export_parquet(exports)
-        wh.load(
-            agent_batches(
-                [
-                    job("j1", "s1", "correctness", "completed", 7),
-                    job("j2", "s1", "coherence", "failed", None),
-                ]
-            ),
-            T0,
-        )
-        second = wh.export_parquet(exports)
-    assert [f.table for f in first] == list(EXPORTED)
-    jobs_file = exports / "scoring_jobs" / "scoring_jobs.parquet"
-    assert pq.read_table(jobs_file).num_rows == 2
-    assert {f.table: f.rows for f in second}["scoring_jobs"] == 2
-    leftovers = [p for p in exports.rglob("*") if p.is_file() and not p.name.endswith(".parquet")]
-    assert leftovers == []
-    assert pq.read_schema(jobs_file).field("agent_turn").type == pa.int64()
 
 
 def test_duplicate_keys_sees_repeated_null_turns(path: Path) -> None:
