@@ -202,7 +202,6 @@ class MeibelClient:
                 async with self._slots, self.pacer.permit() as permit:
                     self._spend(endpoint)
                     failpoint("request")
-                    permit.sending()
                     response = await http.get(path, params=params)
                     permit.answered(response)
                 _raise_for_status(response)

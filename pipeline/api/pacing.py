@@ -6,12 +6,17 @@ and when the window frees a slot come from the server with every response, and m
 by other clients of the same key as well. The pacer follows the server's count:
 
 - Nothing known yet (the first request, or after the window has moved on): one request goes
-  alone, as a probe; its headers tell how many may follow.
-- Remaining known: up to that many go at once. Each response can only lower the count (by its
-  Remaining, less the requests still in flight, which it may not have counted yet) until the
-  window's reset time has passed; a stale response never raises it.
+  alone, as a probe; its Remaining tells how many may follow, less any requests of the
+  previous window still in flight (the server may not have counted them yet).
+- Remaining known: that many go, as fast as `max_in_flight` lets them. Each later response
+  shows how much of the window is spent; what our own requests cannot explain, someone else
+  has spent, and the count drops by that. (Only what they cannot explain: the server counts
+  concurrent requests in no particular order, so assuming ours in send order would see
+  others where there are none.) Right after any response we send at most its Remaining.
+  A response never raises the count: it may be stale, and answers arrive out of order.
 - Remaining spent: everyone waits until the reset time, then a probe finds out how much the
-  window has freed.
+  window has freed (Reset is the time the oldest request leaves the window, in whole seconds
+  rounded up, so a probe then never meets a full window of our own making).
 - A 429 (someone else spent the key, or the server disagrees): everyone waits as Retry-After,
   or the reset, says; then a probe.
 - A server that sends no rate-limit headers at all is not paced.
@@ -48,11 +53,7 @@ class Permit:
 
     generation: int
     probe: bool
-    sent: bool = False
     response: httpx.Response | None = None
-
-    def sending(self) -> None:
-        self.sent = True
 
     def answered(self, response: httpx.Response) -> None:
         self.response = response
@@ -68,7 +69,11 @@ class Pacer:
         self._generation = 0
         self._probing = False
         self._in_flight = 0
-        self._remaining = 0
+        # The window's count: `base` requests were free when it began, we have been granted
+        # `sent` of them, and others have been seen spending `others`.
+        self._base = 0
+        self._sent = 0
+        self._others = 0
         self._reset_at = 0.0  # loop time by which the window frees a slot
         self._paused_until = 0.0  # loop time until which a 429 stops everyone
         self.limit: int | None = None  # the last X-RateLimit-Limit seen
@@ -116,17 +121,22 @@ class Pacer:
             return self._grant(probe=False)
         if self._mode == "known":
             if self._remaining > 0:
-                self._remaining -= 1
                 return self._grant(probe=False)
             if now < self._reset_at:
                 return self._reset_at
             # The window has freed at least one slot since: a probe finds out how many.
             self._mode = "unknown"
             self._generation += 1
+            self._base = self._sent = self._others = 0
         return None if self._probing else self._grant(probe=True)
+
+    @property
+    def _remaining(self) -> int:
+        return self._base - self._sent - self._others
 
     def _grant(self, probe: bool) -> Permit:
         self._in_flight += 1
+        self._sent += 1
         self._probing = self._probing or probe
         return Permit(self._generation, probe)
 
@@ -136,9 +146,6 @@ class Pacer:
             self._in_flight -= 1
             if permit.probe:
                 self._probing = False
-            unused = not permit.sent and not permit.probe
-            if unused and self._mode == "known" and permit.generation == self._generation:
-                self._remaining += 1  # reserved but never sent
             response = permit.response
             if response is not None:
                 self._learn(permit, response, loop.time())
@@ -149,21 +156,23 @@ class Pacer:
         if info is None:
             if self._mode == "unknown" and permit.probe and response.status_code != 429:
                 self._mode = "unlimited"  # the server publishes no limit: nothing to pace
-        else:
+        elif permit.generation == self._generation:
             self.limit = info.limit
-            fresh = max(0, info.remaining - self._in_flight)
             reset_at = now + info.reset_in_s + _MARGIN_S
-            current = permit.generation == self._generation
-            if self._mode != "known" and current:
-                # The first word on this window.
-                self._mode, self._remaining, self._reset_at = "known", fresh, reset_at
-            elif self._mode == "known":
-                self._remaining = min(self._remaining, fresh)
+            if self._mode != "known":
+                # The first word on this window: all still in flight may be uncounted yet.
+                self._mode, self._reset_at = "known", reset_at
+                self._base = self._sent + max(0, info.remaining - self._in_flight)
+                self._others = 0
+            else:
+                # Spent so far: base - Remaining. Of that, ours can be at most all we have sent.
+                spent_by_others = self._base - info.remaining - self._sent
+                self._others = max(self._others, spent_by_others)
                 self._reset_at = max(self._reset_at, reset_at)
         if response.status_code == 429:
             pause = retry_after_seconds(response)
             self._paused_until = max(
                 self._paused_until, now + (_DEFAULT_429_PAUSE_S if pause is None else pause)
             )
-            self._mode, self._remaining = "known", 0
+            self._mode, self._others = "known", max(0, self._base - self._sent)
             self._reset_at = max(self._reset_at, self._paused_until)

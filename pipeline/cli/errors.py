@@ -36,6 +36,11 @@ _EXPLANATIONS: tuple[tuple[str, str], ...] = (
         "the API answered something that is not the documented JSON ({detail}). "
         "Run again; if it persists, the API has changed.",
     ),
+    (
+        r"^(RateLimitExhausted|RequestBudgetExhausted): ",
+        "the API quota or the request budget ran out before any agent was read ({detail}). "
+        "Run again after the limit resets, or raise --max-requests.",
+    ),
     (r"^WarehouseLockedError: ", "{detail}"),
     (
         r"Could not set lock on file",

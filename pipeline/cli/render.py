@@ -48,8 +48,8 @@ def sync_outcome(outcome: SyncOutcome) -> None:
             )
         if facts.get("agents_deferred"):
             console.print(
-                f"[yellow]Request budget spent:[/] agents {facts['agents_deferred']} were not "
-                "reached; the next sync carries on with them."
+                f"[yellow]Request budget or rate-limit quota spent:[/] agents "
+                f"{facts['agents_deferred']} were not reached; the next sync carries on with them."
             )
     if outcome.row_counts:
         loaded = Table(title="Warehouse", header_style="bold")

@@ -66,6 +66,9 @@ def prune(export_dir: Path, name: str, keep: int = KEEP) -> list[Path]:
     doomed = [p for p in root.iterdir() if p.name > current.name] + older[keep - 1 :]
     for path in doomed:
         shutil.rmtree(path, ignore_errors=True)
+    # Links staged by a publish that died before its rename.
+    for stale in export_dir.glob(f".{name}.*.link"):
+        stale.unlink(missing_ok=True)
     return doomed
 
 

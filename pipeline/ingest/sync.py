@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pipeline.api.client import MeibelClient
-from pipeline.api.errors import RequestBudgetExhausted
+from pipeline.api.errors import RateLimitExhausted, RequestBudgetExhausted
 from pipeline.api.models import AgentSummary, ScoringJobResponse
 from pipeline.ingest import records
 from pipeline.ingest.plan import jobs_agent_wide, sessions_plan
@@ -88,9 +88,10 @@ async def run_sync(
                 await _sync_agent(
                     client, warehouse, agent, positions.get(agent.id), options, report, progress
                 )
-            except RequestBudgetExhausted:
-                # Nothing of this agent was committed; its read position stays where it was,
-                # so the next sync picks it up.
+            except (RequestBudgetExhausted, RateLimitExhausted):
+                # The request budget, or the API's own quota, is spent. Nothing of this agent
+                # was committed; its read position stays where it was, so the next sync
+                # picks it up.
                 report.agents_deferred.append(agent.name)
 
     await asyncio.gather(*(sync_one(agent) for agent in agents))
@@ -100,7 +101,8 @@ async def run_sync(
         report.quarantined += leftover.num_rows
     if report.agents_deferred:
         progress(
-            f"request budget spent: {len(report.agents_deferred)} agents left for the next sync"
+            f"request budget or rate-limit quota spent: {len(report.agents_deferred)} agents "
+            "left for the next sync"
         )
     report.requests_by_endpoint.update(client.requests_by_endpoint)
     return report

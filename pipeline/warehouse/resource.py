@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 from filelock import FileLock, Timeout
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 
@@ -21,6 +21,7 @@ class WarehouseLockedError(RuntimeError):
 
 
 class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    _warehouse: DuckDBWarehouse | None = PrivateAttr(default=None)
     path: str = Field(default=DEFAULT_WAREHOUSE, description="The DuckDB file.")
     export_dir: str = Field(default=DEFAULT_EXPORT_DIR, description="Parquet exports, by table.")
     lock_timeout_s: int = Field(
@@ -30,14 +31,27 @@ class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
-        # DuckDB allows one writing process per file, and a run opens it once per step: the
-        # lock, held for the whole run (resources live for the run with the in-process
-        # executor), keeps a second sync from slipping in between two steps of the first.
-        with writer_lock(Path(self.path), self.lock_timeout_s):
-            yield self
+        # DuckDB allows one writing process per file. The lock, held for the whole run
+        # (resources live for the run with the in-process executor), keeps a second sync from
+        # slipping in between two steps of the first; and the run's steps share one
+        # connection, opened once, instead of reopening the file (and re-applying the schema)
+        # at every step.
+        with (
+            writer_lock(Path(self.path), self.lock_timeout_s),
+            DuckDBWarehouse.open(self.path) as warehouse,
+        ):
+            self._warehouse = warehouse
+            try:
+                yield self
+            finally:
+                self._warehouse = None
 
     @contextmanager
     def open(self) -> Iterator[DuckDBWarehouse]:
+        """The run's connection inside a run; a connection of its own elsewhere."""
+        if self._warehouse is not None:
+            yield self._warehouse
+            return
         with DuckDBWarehouse.open(self.path) as warehouse:
             yield warehouse
 

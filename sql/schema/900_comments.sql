@@ -82,6 +82,20 @@ COMMENT ON COLUMN scoring_job_history.explanation IS 'The job''s explanation in 
 COMMENT ON COLUMN scoring_job_history.valid_from IS 'The sync that first saw this version; with job_id, the key.';
 COMMENT ON COLUMN scoring_job_history.valid_to IS 'The sync that saw the next version, or the job gone; NULL for the current version.';
 
+-- quarantine ------------------------------------------------------------------------------------
+COMMENT ON TABLE quarantine IS 'One row per distinct record the API returned that fit no schema: kept as it arrived, with where it came from and what is wrong. The same bad record met again is counted, not stored twice.';
+COMMENT ON COLUMN quarantine.quarantine_id IS 'md5 of the endpoint and the raw record; the key.';
+COMMENT ON COLUMN quarantine.endpoint IS 'Which endpoint returned the record (agents, sessions, jobs, summaries).';
+COMMENT ON COLUMN quarantine.request_path IS 'The request path that returned it (never the API key, which travels in a header).';
+COMMENT ON COLUMN quarantine.request_params IS 'The request''s query parameters (JSON).';
+COMMENT ON COLUMN quarantine.record_key IS 'The record''s own primary key (such as job_id), when it has a readable one.';
+COMMENT ON COLUMN quarantine.position IS 'Its index in the listing (offset included) or in the response array.';
+COMMENT ON COLUMN quarantine.raw_json IS 'The record exactly as it arrived.';
+COMMENT ON COLUMN quarantine.error IS 'Why it fit no schema: the validation errors.';
+COMMENT ON COLUMN quarantine.first_quarantined_at IS 'The sync that first set it aside.';
+COMMENT ON COLUMN quarantine.last_quarantined_at IS 'The latest sync that met it again.';
+COMMENT ON COLUMN quarantine.times_seen IS 'How many syncs have met it.';
+
 -- sync_state ------------------------------------------------------------------------------------
 COMMENT ON TABLE sync_state IS 'One row per agent: how far syncs have read it, committed with the data it describes.';
 COMMENT ON COLUMN sync_state.agent_id IS 'The agent (agents.agent_id); the key.';

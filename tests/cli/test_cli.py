@@ -72,4 +72,5 @@ def test_demo_runs_the_whole_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     )
     assert result.exit_code == 0, result.output
     assert "Reconciliation" in result.output
-    assert (directory / "exports" / "scoring_jobs" / "scoring_jobs.parquet").is_file()
+    assert (directory / "exports" / "scoring_jobs" / "_manifest.json").is_file()
+    assert (directory / "meibel.report.html").is_file()

@@ -1,4 +1,4 @@
-"""One real sync, shared by the export tests that only read its result."""
+"""The session's one real sync, shared by the exports tests that only read its result."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.sync_env import SyncEnv
-from tests.marts.synced import synced_warehouse
+from tests.marts.synced import environment, shared_sync
 
 
-@pytest.fixture(scope="package")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncEnv]:
-    with synced_warehouse(tmp_path_factory.mktemp("exports")) as env:
+@pytest.fixture
+def synced(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SyncEnv]:
+    env = shared_sync(request, tmp_path_factory)
+    with environment(env):
         yield env

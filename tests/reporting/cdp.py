@@ -33,6 +33,8 @@ FLAGS = (
     "--remote-debugging-pipe",
 )
 DEADLINE_S = 60.0
+# Screenshots the tests kept; the package's conftest lists them at the end of the run.
+SCREENSHOTS: list[Path] = []
 
 
 @dataclass
@@ -92,11 +94,11 @@ def launch(binary: Path, profile: Path) -> Iterator[Browser]:
     to_chrome_r, to_chrome_w = os.pipe()
     from_chrome_r, from_chrome_w = os.pipe()
 
-    # The protocol's descriptors are fixed (3 in, 4 out): the shell moves ours there and execs
-    # Chromium, which keeps this safe in a process with threads (no preexec_fn).
+    # The protocol's descriptors are fixed (3 in, 4 out): bash (dash takes no fd above 9) moves
+    # ours there and execs Chromium, safe in a process with threads (no preexec_fn).
     process = subprocess.Popen(
         [
-            "/bin/sh",
+            "/bin/bash",
             "-c",
             f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}',
             str(binary),

@@ -1,4 +1,4 @@
-"""Debian's Chromium (installed here when missing), and one real sync for the report tests."""
+"""Debian's Chromium (installed here when missing), and the session's one real sync."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.sync_env import SyncEnv
-from tests.marts.synced import synced_warehouse
+from tests.marts.synced import environment, shared_sync
+from tests.reporting.cdp import SCREENSHOTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL = (
     ["apt-get", "update"],
     ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
 )
-# Screenshots the tests kept, listed at the end of the run for a person to look at.
-SCREENSHOTS: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -46,12 +45,15 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="package")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncEnv]:
-    with synced_warehouse(tmp_path_factory.mktemp("reporting")) as env:
+@pytest.fixture
+def synced(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SyncEnv]:
+    env = shared_sync(request, tmp_path_factory)
+    with environment(env):
         yield env
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for path in SCREENSHOTS:
+    for path in SCREENSHOTS:  # kept by the tests, listed for a person to look at
         terminalreporter.write_line(f"report screenshot: {path}")

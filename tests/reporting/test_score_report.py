@@ -14,7 +14,6 @@ from pipeline.cli.app import app
 from pipeline.reporting.report import default_report_path
 from tests.e2e.sync_env import SyncEnv
 from tests.reporting import cdp
-from tests.reporting.conftest import SCREENSHOTS
 
 SINGLE_CHARTS = (
     "version-changes",
@@ -49,7 +48,7 @@ def test_the_report_renders_in_headless_chromium(
 
     shot = tmp_path / "report.png"
     shot.write_bytes(page.screenshot)
-    SCREENSHOTS.append(shot)
+    cdp.SCREENSHOTS.append(shot)
     print(f"report screenshot: {shot}")
 
     assert page.errors == []
@@ -81,4 +80,5 @@ def test_report_command_writes_the_page_from_the_warehouse(synced: SyncEnv, tmp_
     assert html.startswith("<!doctype html>")
     for key in SINGLE_CHARTS:
         assert f'id="{key}"' in html
-    assert "<script" not in html and "http://" not in html.replace('xmlns="http://', "")
+    assert "<script" not in html
+    assert "http://" not in html.replace('xmlns="http://', "")
