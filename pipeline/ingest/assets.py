@@ -114,7 +114,11 @@ def parse_verify_sessions(value: str) -> VerifySessions:
     ]
     + [
         dg.AssetSpec(
-            name, description=description, kinds={"duckdb", "table"}, group_name="meibel_api"
+            name,
+            description=description,
+            kinds={"duckdb", "table"},
+            metadata=table_metadata(name),
+            group_name="meibel_api",
         )
         for name, description in DERIVED.items()
     ],
