@@ -33,7 +33,7 @@ def sync_directly(env: SyncEnv, **client: Any) -> SyncReport:
     async def once() -> SyncReport:
         with DuckDBWarehouse.open(env.warehouse) as wh:
             async with MeibelClient(config) as api:
-                report = await run_sync(api, wh, SyncOptions(), datetime.now(UTC), print)
+                report = await run_sync(api, wh, SyncOptions(), datetime.now(UTC), lambda _: None)
             wh.reconcile(1e-9, datetime.now(UTC))
             return report
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.e2e.sync_env import SyncEnv
 from tests.marts.synced import environment, shared_sync
@@ -30,6 +32,16 @@ def chromium() -> Path:
         return CHROMIUM
     if os.geteuid() != 0:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (as root)")
+    # Test workers run in parallel: one installs while the others wait for it, not for dpkg.
+    with FileLock(Path(tempfile.gettempdir()) / "meibel-chromium-install.lock"):
+        if not CHROMIUM.exists():
+            _install()
+    if not CHROMIUM.exists():
+        pytest.fail(f"apt-get installed chromium, but {CHROMIUM} is still missing")
+    return CHROMIUM
+
+
+def _install() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in INSTALL:
         done = subprocess.run(
@@ -40,9 +52,6 @@ def chromium() -> Path:
                 f"`{' '.join(command)}` failed (exit {done.returncode}); Chromium is needed "
                 f"for the report test:\n{(done.stdout + done.stderr)[-3000:]}"
             )
-    if not CHROMIUM.exists():
-        pytest.fail(f"apt-get installed chromium, but {CHROMIUM} is still missing")
-    return CHROMIUM
 
 
 @pytest.fixture
