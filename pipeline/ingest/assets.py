@@ -15,6 +15,7 @@ from pydantic import Field
 
 from pipeline.api.resource import MeibelApiResource
 from pipeline.ingest.sync import SyncOptions, SyncReport, VerifySessions, run_sync
+from pipeline.warehouse.dictionary import reference_dictionary
 from pipeline.warehouse.metadata import table_metadata
 from pipeline.warehouse.resource import WarehouseResource
 from pipeline.warehouse.schemas import Table
@@ -24,30 +25,9 @@ API_POOL = "meibel_api"
 # Progress goes to a plain logger: the CLI prints it, and dagster.yaml routes it to the run log.
 progress = logging.getLogger("pipeline.sync")
 
-DESCRIPTIONS: dict[Table, str] = {
-    Table.AGENTS: "Every agent the API key can see (GET /agents).",
-    Table.SESSIONS: "Every session of every agent (GET /agents/{agent_id}/sessions).",
-    Table.SCORING_JOBS: (
-        "Every scoring job of those agents, identity context flattened into typed columns "
-        "(GET /confidence-scoring/jobs), tagged with its module's scale."
-    ),
-    Table.API_AGENT_SUMMARIES: "The API's own ScoreSummary of each agent, as returned.",
-    Table.API_SESSION_SUMMARIES: "The API's own ScoreSummary of each verified session.",
-    Table.API_TURN_SUMMARIES: "The per-turn breakdowns inside the API's session summaries.",
-    Table.QUARANTINE: (
-        "Records the API returned that fit no schema, kept raw with the request and the error; "
-        "their neighbours loaded as usual."
-    ),
-}
-
-# Tables the sync derives as it loads, committed in the same transactions.
-DERIVED: dict[str, str] = {
-    "scoring_job_history": (
-        "Every version of every job's status, score and explanation (SCD2: valid_from, "
-        "valid_to), so a user can see when a score arrived and whether it ever changed."
-    ),
-    "sync_state": "How far each agent has been read: the newest session start held.",
-}
+# Tables the sync derives as it loads, committed in the same transactions as the loaded ones.
+DERIVED: tuple[str, ...] = ("scoring_job_history", "sync_state")
+TABLES: tuple[str, ...] = (*(table.value for table in Table), *DERIVED)
 
 
 class SyncConfig(dg.Config):
@@ -103,24 +83,15 @@ def parse_verify_sessions(value: str) -> VerifySessions:
 @dg.multi_asset(
     name="meibel_api_tables",
     specs=[
-        dg.AssetSpec(
-            table.value,
-            description=DESCRIPTIONS[table],
-            kinds={"duckdb", "table"},
-            metadata=table_metadata(table),
-            group_name="meibel_api",
-        )
-        for table in Table
-    ]
-    + [
+        # Descriptions and column schemas come from the data dictionary (sql/schema/900_...).
         dg.AssetSpec(
             name,
-            description=description,
+            description=reference_dictionary()[name].description,
             kinds={"duckdb", "table"},
             metadata=table_metadata(name),
             group_name="meibel_api",
         )
-        for name, description in DERIVED.items()
+        for name in TABLES
     ],
     pool=API_POOL,
     description="Page through the Meibel API and upsert what it returns, agent by agent.",
