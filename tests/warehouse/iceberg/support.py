@@ -1,0 +1,59 @@
+"""Helpers of the Iceberg backend's tests: what a bucket holds, and warehouses compared."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import boto3
+
+from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
+from tests.warehouse.iceberg.conftest import ACCESS_KEY, REGION, SECRET_KEY
+
+
+def objects_in(s3_endpoint: str, bucket: str) -> list[str]:
+    """The keys the bucket holds: proof that the tables live in object storage."""
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name=REGION,
+    )
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def relations(wh: DuckDBWarehouse) -> list[str]:
+    """Every table and view the schema of `sql/` creates: tables, summaries, models, marts."""
+    rows = wh.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+        "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary "
+        "ORDER BY 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def contents(wh: DuckDBWarehouse, relation: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """A relation's column types and its rows, in an order independent of how they were stored.
+
+    The rows of an aggregate over the same data stored in another order may differ in the last
+    bits of a float and in the order of a list built without ORDER BY (or a map's entries): floats
+    are rounded to 12 significant digits and lists sorted.
+    """
+    rel = wh.con.table(relation)
+    types = [(name, str(kind)) for name, kind in zip(rel.columns, rel.types, strict=True)]
+    rows = sorted(repr(_canonical(row)) for row in rel.to_arrow_table().to_pylist())
+    return types, rows
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isnan(value) else float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in sorted(value.items())}
+    if isinstance(value, tuple):  # a map's entry
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, list):
+        return sorted((_canonical(item) for item in value), key=repr)
+    return value
