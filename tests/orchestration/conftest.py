@@ -200,6 +200,7 @@ def _run_as(owner: pwd.struct_passwd | None, command: list[str]) -> None:
         text=True,
         timeout=120,
         check=False,
+        # The server's user may not be able to enter the repository's folder.
         cwd=tempfile.gettempdir(),
         **_user_kwargs(owner),
     )
