@@ -31,6 +31,11 @@ from pipeline.simulator.connections import ConnectionResetter
 from pipeline.simulator.faults import FaultInjector, FaultSettings, ScriptedFault
 from pipeline.simulator.middleware import FaultMiddleware
 from pipeline.simulator.ratelimit import RateLimiter, parse_limit
+from pipeline.simulator.response_cache import (
+    ResponseCache,
+    ResponseCacheMiddleware,
+    ResponseCacheStats,
+)
 from pipeline.simulator.stats import RequestStats, StatsSnapshot
 from pipeline.simulator.summaries import summarize
 from pipeline.simulator.world import (
@@ -142,8 +147,10 @@ def create_app(
     stats: RequestStats | None = None,
     limiter: RateLimiter | None = None,
     resetter: ConnectionResetter | None = None,
+    response_cache: ResponseCache | None = None,
 ) -> FastAPI:
     """The app serving `world`; faults, stats and limiter are shared with whoever passes them."""
+    response_cache = response_cache or ResponseCache()
     faults = faults or FaultInjector()
     stats = stats or RequestStats()
     limiter = limiter or RateLimiter()
@@ -165,15 +172,18 @@ def create_app(
                 endpoint_of=endpoint_resolver(lambda: routes),
                 decoded_path_of=decoded_path,
             ),
+            # Innermost: faults, latency, the rate limit and counting stay per request.
+            Middleware(ResponseCacheMiddleware, cache=response_cache),
         ],
     )
     app.state.world = world
     app.state.faults = faults
     app.state.stats = stats
     app.state.limiter = limiter
+    app.state.response_cache = response_cache
     api = _api_router(world, api_key)
     app.include_router(api)
-    app.include_router(_admin_router(world, faults, stats, limiter))
+    app.include_router(_admin_router(world, faults, stats, limiter, response_cache))
     # The API router's own routes: the app nests included routers rather than copying them.
     routes.extend(api.routes)
     return app
@@ -302,14 +312,21 @@ class RateLimitSetting(BaseModel):
 
 
 def _admin_router(
-    world: World, faults: FaultInjector, stats: RequestStats, limiter: RateLimiter
+    world: World,
+    faults: FaultInjector,
+    stats: RequestStats,
+    limiter: RateLimiter,
+    response_cache: ResponseCache,
 ) -> APIRouter:
     """Test and CLI controls; outside /v2, so never faulted, counted or in the schema."""
     admin = APIRouter(prefix="/_simulator", include_in_schema=False)
 
     @admin.post("/advance")
     def advance(minutes: Annotated[float, Query(ge=0, allow_inf_nan=False)]) -> AdvanceReport:
-        return world.advance(minutes)
+        report = world.advance(minutes)
+        # Cached answers describe the world before; a benchmark reads the world after.
+        response_cache.clear()
+        return report
 
     @admin.get("/world")
     def world_counts() -> WorldCounts:
@@ -357,6 +374,14 @@ def _admin_router(
                 raise HTTPException(status_code=422, detail=str(error)) from None
         limiter.configure(setting.limit)
         return RateLimitSetting(limit=limiter.limit)
+
+    @admin.get("/response-cache")
+    def get_response_cache() -> ResponseCacheStats:
+        return response_cache.stats()
+
+    @admin.delete("/response-cache/counts", status_code=204)
+    def reset_response_cache_counts() -> None:
+        response_cache.reset_counts()
 
     return admin
 

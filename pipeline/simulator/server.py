@@ -20,6 +20,7 @@ from pipeline.simulator.connections import ConnectionResetter
 from pipeline.simulator.faults import FAULT_PROFILES, FaultInjector, FaultSettings
 from pipeline.simulator.middleware import quiet_dropped_responses
 from pipeline.simulator.ratelimit import RateLimiter, parse_limit
+from pipeline.simulator.response_cache import ResponseCache
 from pipeline.simulator.stats import RequestStats
 from pipeline.simulator.world import MAX_PAGE_SIZE, World, WorldSpec
 
@@ -52,6 +53,8 @@ class SimulatorConfig:
     hang_s: float = 35.0
     trickle_s: float = 2.0
     rate_limit: str | None = None
+    # Benchmarks only: replay each /v2 answer once built (see pipeline.simulator.response_cache).
+    response_cache: bool = False
 
     def __post_init__(self) -> None:
         # Fail where the config is made (the CLI's options), not at the first request.
@@ -95,6 +98,7 @@ class Simulator:
         self.stats = RequestStats()
         self.limiter = RateLimiter(self.config.rate_limit)
         self.resetter = ConnectionResetter()
+        self.response_cache = ResponseCache(self.config.response_cache)
         self.app: FastAPI = create_app(
             self.world,
             api_key=self.api_key,
@@ -102,6 +106,7 @@ class Simulator:
             stats=self.stats,
             limiter=self.limiter,
             resetter=self.resetter,
+            response_cache=self.response_cache,
         )
 
     def bad_records(self) -> dict[str, set[str]]:
