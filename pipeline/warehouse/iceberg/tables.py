@@ -37,9 +37,8 @@ class AgentColumn:
     iceberg_only: bool = False
 
 
-# The tables one agent's commit writes, in the order it writes them: sync_state (the agent's
-# read position) last, so an agent whose commit dies part-way has not moved and its next sync
-# redoes the work.
+# The tables one agent's commit writes, sync_state (the agent's read position) after all the
+# others, so an agent whose commit dies part-way has not moved and its next sync redoes the work.
 AGENT_TABLES: Mapping[str, AgentColumn] = {
     "sessions": AgentColumn("agent_id", "id"),
     "scoring_jobs": AgentColumn("agent_name", "name"),
@@ -113,7 +112,15 @@ def ensure_table(catalog: Catalog, namespace: str, layout: TableLayout) -> Icebe
 
 
 def _create(catalog: Catalog, identifier: tuple[str, str], layout: TableLayout) -> None:
-    transaction = catalog.create_table_transaction(identifier, schema=layout.iceberg_schema)
+    properties = {}
+    if layout.agent is not None:
+        # Exact bounds (not the default 16-character prefix) let a replace of one agent's rows
+        # drop its files from their statistics instead of reading every file to filter it:
+        # agent names run longer than 16 characters.
+        properties[f"write.metadata.metrics.column.{layout.agent.name}"] = "full"
+    transaction = catalog.create_table_transaction(
+        identifier, schema=layout.iceberg_schema, properties=properties
+    )
     if layout.agent is not None:
         with transaction.update_spec() as spec:
             spec.add_identity(layout.agent.name)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 # What a sync loads outside any agent's commit: shared by every agent, read and replaced whole.
 SHARED_LOADS = frozenset({Table.AGENTS, Table.QUARANTINE})
 CONFLICTS = (CommitFailedException, ValidationException)
+# The agent's read position: committed after everything else an agent's commit writes.
+POSITION_TABLE = "sync_state"
 DEFAULT_NAMESPACE = "meibel"
 
 
@@ -204,22 +207,38 @@ class IcebergWarehouse:
     def _write_back(
         self, wh: DuckDBWarehouse, reads: Mapping[str, _Read], agent_name: str | None
     ) -> None:
-        """Replace the rows each read took with the scratch's rows, where they changed."""
+        """Replace the rows each read took with the scratch's rows, where they changed.
+
+        The tables commit concurrently (each commit is mostly waiting on object storage), except
+        the agent's read position: it commits only once every other table has.
+        """
+        writes: dict[str, Callable[[], None]] = {}
         for name, read in reads.items():
-            layout = self.layouts[name]
             after = wh.con.table(name).to_arrow_table()
-            if _same_rows(read.before, after, layout.keys):
-                continue
-            if layout.agent is not None and layout.agent.iceberg_only:
-                after = after.append_column(
-                    layout.agent.name, pa.array([agent_name] * after.num_rows, pa.string())
-                )
-            rows = _to_iceberg(after, read.table)
-            if layout.agent is not None and read.before.num_rows == 0:
-                # Nothing of this agent to replace; other agents' rows are not this write's.
-                read.table.append(rows)
-            else:
-                read.table.overwrite(rows, overwrite_filter=read.row_filter)
+            if not _same_rows(read.before, after, self.layouts[name].keys):
+                writes[name] = self._replacement(read, after, agent_name)
+        position = writes.pop(POSITION_TABLE, None)
+        if writes:
+            with ThreadPoolExecutor(len(writes), thread_name_prefix="iceberg-commit") as pool:
+                # Every write runs to its end; the first failure then propagates.
+                for _ in pool.map(lambda write: write(), list(writes.values())):
+                    pass
+        if position is not None:
+            position()
+
+    def _replacement(
+        self, read: _Read, after: pa.Table, agent_name: str | None
+    ) -> Callable[[], None]:
+        layout = self.layouts[read.table.name()[-1]]
+        if layout.agent is not None and layout.agent.iceberg_only:
+            after = after.append_column(
+                layout.agent.name, pa.array([agent_name] * after.num_rows, pa.string())
+            )
+        rows = _to_iceberg(after, read.table)
+        if layout.agent is not None and read.before.num_rows == 0:
+            # Nothing of this agent to replace; other agents' rows are not this write's.
+            return lambda: read.table.append(rows)
+        return lambda: read.table.overwrite(rows, overwrite_filter=read.row_filter)
 
     @contextmanager
     def _scratch(
@@ -228,11 +247,14 @@ class IcebergWarehouse:
         """A scratch DuckDB warehouse (tables only) holding the rows `filters` select."""
         with _scratch_connection() as con:
             _create_tables(con)
+            with ThreadPoolExecutor(len(filters), thread_name_prefix="iceberg-read") as pool:
+                scans = pool.map(
+                    lambda item: self._read(self.layouts[item[0]], item[1]), filters.items()
+                )
+                read_at = dict(zip(filters, scans, strict=True))
             reads: dict[str, _Read] = {}
-            for name, row_filter in filters.items():
-                layout = self.layouts[name]
-                read = self._read(layout, row_filter)
-                _fill(con, layout, read.before)
+            for name, read in read_at.items():
+                _fill(con, self.layouts[name], read.before)
                 # `before` as DuckDB gives it back, to compare like with like after the load.
                 reads[name] = replace(read, before=con.table(name).to_arrow_table())
             yield DuckDBWarehouse(con), reads

@@ -35,15 +35,17 @@ T2 = T1 + timedelta(hours=1)
 
 
 class RendezvousCatalog(SqlCatalog):
-    """A real SQL catalog whose writer waits for the others before its first commit."""
+    """A real SQL catalog whose writer, before its first commit of one table, waits for the
+    other writers to be about to commit theirs."""
 
     def __init__(
-        self, rendezvous: threading.Barrier, conflicts: Counter[str], **properties: str
+        self, table: str, rendezvous: threading.Barrier, conflicts: Counter[str], **props: str
     ) -> None:
-        super().__init__("meibel", **properties)
+        super().__init__("meibel", **props)
+        self.table = table
         self.rendezvous = rendezvous
         self.conflicts = conflicts
-        self.met = False
+        self.met = threading.Event()
 
     def commit_table(
         self,
@@ -51,23 +53,25 @@ class RendezvousCatalog(SqlCatalog):
         requirements: tuple[TableRequirement, ...],
         updates: tuple[TableUpdate, ...],
     ) -> CommitTableResponse:
-        if not self.met:
-            self.met = True
+        name = table.name()[-1]
+        if name == self.table and not self.met.is_set():
+            self.met.set()
             self.rendezvous.wait(timeout=60)
         try:
             return super().commit_table(table, requirements, updates)
         except CommitFailedException:
-            self.conflicts[table.name()[-1]] += 1
+            self.conflicts[name] += 1
             raise
 
 
 def racing_writers(
-    properties: dict[str, str], count: int
+    properties: dict[str, str], table: str, count: int = 2
 ) -> tuple[list[IcebergWarehouse], Counter[str]]:
+    """Writers, each with its own catalog client, whose first commits of `table` race."""
     rendezvous = threading.Barrier(count)
     conflicts: Counter[str] = Counter()
     writers = [
-        IcebergWarehouse(RendezvousCatalog(rendezvous, conflicts, **properties))
+        IcebergWarehouse(RendezvousCatalog(table, rendezvous, conflicts, **properties))
         for _ in range(count)
     ]
     return writers, conflicts
@@ -153,7 +157,7 @@ def test_two_agents_committing_at_once_both_land_after_one_retry(
 ) -> None:
     for agent in "ab":
         iceberg.commit_agent(agent_commit(agent, 6.0), T1)
-    writers, conflicts = racing_writers(catalog_properties, 2)
+    writers, conflicts = racing_writers(catalog_properties, "sessions")
 
     run_at_once(
         *(
@@ -162,7 +166,7 @@ def test_two_agents_committing_at_once_both_land_after_one_retry(
         )
     )
 
-    # Their first commits (sessions) raced: one lost, refreshed and committed again. Each
+    # Their commits of sessions raced: one lost, refreshed and committed again. Each
     # replaced its own agent's partition, so Iceberg's validation let the retry through and
     # neither had to redo its commit from a fresh read.
     assert conflicts["sessions"] == 1
@@ -184,7 +188,7 @@ def test_a_shared_table_written_at_once_is_redone_from_a_fresh_read(
     catalog_properties: dict[str, str], iceberg: IcebergWarehouse
 ) -> None:
     iceberg.load({Table.QUARANTINE: quarantined("s-1")}, T1)
-    writers, conflicts = racing_writers(catalog_properties, 2)
+    writers, conflicts = racing_writers(catalog_properties, "quarantine")
 
     # Two runs meet the same bad record at once; each counts it on top of what it read.
     run_at_once(*((writer.load, {Table.QUARANTINE: quarantined("s-1")}, T2) for writer in writers))
