@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pyarrow as pa
 
-from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
+from pipeline.warehouse.duckdb_warehouse import AgentCommit, DuckDBWarehouse
+from pipeline.warehouse.schemas import SCHEMAS, Table
 from tests.warehouse.iceberg.conftest import ACCESS_KEY, REGION, SECRET_KEY
 
 
@@ -60,3 +63,76 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return sorted((_canonical(item) for item in value), key=repr)
     return value
+
+
+# When the hand-made sessions of agent_commit started.
+T1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def agent_commit(agent: str, score: float) -> AgentCommit:
+    """Agent `agent`'s sync: two sessions, a job each scored `score`, its summary."""
+    name = f"Bot {agent}"
+    sessions = [
+        {
+            "session_id": f"{agent}-s{i}",
+            "agent_id": agent,
+            "agent_name": name,
+            "agent_version": "1.0",
+            "status": "COMPLETED",
+            "start_time": T1 - timedelta(minutes=10 * i),
+            "end_time": T1 - timedelta(minutes=10 * i - 3),
+            "messages_count": 4,
+            "token_usage": '{"input": 10}',
+            "result": "[]",
+        }
+        for i in range(2)
+    ]
+    jobs = [
+        {
+            "job_id": f"{agent}-j{i}",
+            "module": "correctness",
+            "status": "completed",
+            "score": score,
+            "customer_id": "cus",
+            "project_id": "prj",
+            "agent_name": name,
+            "agent_version": "1.0",
+            "agent_session_id": f"{agent}-s{i}",
+            "agent_turn": 1,
+        }
+        for i in range(2)
+    ]
+    summary = {
+        "agent_name": name,
+        "status": "completed",
+        "aggregate_score": score,
+        "module_scores": [("correctness", score)],
+        "n_jobs_per_module": [("correctness", 2)],
+        "job_ids": [job["job_id"] for job in jobs],
+    }
+    return AgentCommit(
+        agent_id=agent,
+        agent_name=name,
+        batches={
+            Table.SESSIONS: pa.Table.from_pylist(sessions, SCHEMAS[Table.SESSIONS]),
+            Table.SCORING_JOBS: pa.Table.from_pylist(jobs, SCHEMAS[Table.SCORING_JOBS]),
+            Table.API_AGENT_SUMMARIES: pa.Table.from_pylist(
+                [summary], SCHEMAS[Table.API_AGENT_SUMMARIES]
+            ),
+        },
+        mode="full",
+        jobs_agent_wide=True,
+    )
+
+
+def quarantined(record_key: str) -> pa.Table:
+    row = {
+        "endpoint": "list_sessions",
+        "request_path": "/agents/a/sessions",
+        "request_params": '{"offset": 0}',
+        "record_key": record_key,
+        "position": 3,
+        "raw_json": '{"session_id": 1}',
+        "error": "session_id: not a string",
+    }
+    return pa.Table.from_pylist([row], SCHEMAS[Table.QUARANTINE])

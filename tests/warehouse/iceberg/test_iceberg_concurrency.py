@@ -11,11 +11,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import CommitFailedException
@@ -23,14 +22,13 @@ from pyiceberg.table import CommitTableResponse
 from pyiceberg.table import Table as IcebergTable
 from pyiceberg.table.update import TableRequirement, TableUpdate
 
-from pipeline.warehouse.duckdb_warehouse import AgentCommit, DuckDBWarehouse
+from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 from pipeline.warehouse.iceberg import IcebergWarehouse
-from pipeline.warehouse.schemas import SCHEMAS, Table
-from tests.warehouse.iceberg.support import contents, relations
+from pipeline.warehouse.schemas import Table
+from tests.warehouse.iceberg.support import T1, agent_commit, contents, quarantined, relations
 
 pytestmark = pytest.mark.filterwarnings("ignore:Delete operation did not match any records")
 
-T1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(hours=1)
 
 
@@ -81,75 +79,6 @@ def run_at_once(*calls: tuple[Any, ...]) -> None:
     with ThreadPoolExecutor(len(calls)) as pool:
         for future in [pool.submit(*call) for call in calls]:
             future.result()
-
-
-def agent_commit(agent: str, score: float) -> AgentCommit:
-    """Agent `agent`'s sync: two sessions, a job each scored `score`, its summary."""
-    name = f"Bot {agent}"
-    sessions = [
-        {
-            "session_id": f"{agent}-s{i}",
-            "agent_id": agent,
-            "agent_name": name,
-            "agent_version": "1.0",
-            "status": "COMPLETED",
-            "start_time": T1 - timedelta(minutes=10 * i),
-            "end_time": T1 - timedelta(minutes=10 * i - 3),
-            "messages_count": 4,
-            "token_usage": '{"input": 10}',
-            "result": "[]",
-        }
-        for i in range(2)
-    ]
-    jobs = [
-        {
-            "job_id": f"{agent}-j{i}",
-            "module": "correctness",
-            "status": "completed",
-            "score": score,
-            "customer_id": "cus",
-            "project_id": "prj",
-            "agent_name": name,
-            "agent_version": "1.0",
-            "agent_session_id": f"{agent}-s{i}",
-            "agent_turn": 1,
-        }
-        for i in range(2)
-    ]
-    summary = {
-        "agent_name": name,
-        "status": "completed",
-        "aggregate_score": score,
-        "module_scores": [("correctness", score)],
-        "n_jobs_per_module": [("correctness", 2)],
-        "job_ids": [job["job_id"] for job in jobs],
-    }
-    return AgentCommit(
-        agent_id=agent,
-        agent_name=name,
-        batches={
-            Table.SESSIONS: pa.Table.from_pylist(sessions, SCHEMAS[Table.SESSIONS]),
-            Table.SCORING_JOBS: pa.Table.from_pylist(jobs, SCHEMAS[Table.SCORING_JOBS]),
-            Table.API_AGENT_SUMMARIES: pa.Table.from_pylist(
-                [summary], SCHEMAS[Table.API_AGENT_SUMMARIES]
-            ),
-        },
-        mode="full",
-        jobs_agent_wide=True,
-    )
-
-
-def quarantined(record_key: str) -> pa.Table:
-    row = {
-        "endpoint": "list_sessions",
-        "request_path": "/agents/a/sessions",
-        "request_params": '{"offset": 0}',
-        "record_key": record_key,
-        "position": 3,
-        "raw_json": '{"session_id": 1}',
-        "error": "session_id: not a string",
-    }
-    return pa.Table.from_pylist([row], SCHEMAS[Table.QUARANTINE])
 
 
 def test_two_agents_committing_at_once_both_land_after_one_retry(
