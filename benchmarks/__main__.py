@@ -7,6 +7,7 @@ that neither shares a GIL with the other; see benchmarks/README.md for what is m
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +41,12 @@ def bench(
     peer_timeout: Annotated[
         float | None, typer.Option(help="Stop a peer after this many seconds.")
     ] = None,
+    verify_sessions: Annotated[
+        int | None, typer.Option(help="Session summaries ours reconciles per sync (1-3, 5).")
+    ] = None,
+    rate_verify_sessions: Annotated[
+        int | None, typer.Option(help="Session summaries ours reconciles in scenario 4.")
+    ] = None,
     width: Annotated[int, typer.Option(help="Console width for the tables.")] = 190,
 ) -> None:
     """Run the scenarios and print, per scenario, every contender's figures and the targets."""
@@ -47,7 +54,11 @@ def bench(
     if scale != 1.0:
         settings = settings.scaled(scale)
     if peer_timeout is not None:
-        settings = Settings(**{**settings.__dict__, "peer_timeout_s": peer_timeout})
+        settings = replace(settings, peer_timeout_s=peer_timeout)
+    if verify_sessions is not None:
+        settings = replace(settings, verify=verify_sessions)
+    if rate_verify_sessions is not None:
+        settings = replace(settings, rate_verify=rate_verify_sessions)
     wanted = {part.strip() for part in only.split(",") if part.strip()}
     console = Console(width=width)
     with tempfile.TemporaryDirectory(prefix="meibel-bench-") as temporary:

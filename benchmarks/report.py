@@ -58,9 +58,9 @@ def _times(value: float | None) -> str:
 
 def print_scenario(console: Console, result: ScenarioResult) -> None:
     table = Table(title=f"Scenario {result.key}: {result.title}", title_justify="left")
-    for column in ("contender", "requests", "sess. summaries", "429s", "wall s", "process s"):
+    for column in ("contender", "requests", "sess. summaries", "429s", "sim s", "wall s"):
         table.add_column(column, justify="left" if column == "contender" else "right")
-    for column in ("peak MB", "jobs", "it/ours time", "it/ours requests", "note"):
+    for column in ("process s", "peak MB", "jobs", "it/ours time", "it/ours requests", "note"):
         table.add_column(column, justify="left" if column == "note" else "right")
     against = ratios(result, OURS)
     for row in result.rows:
@@ -70,6 +70,7 @@ def print_scenario(console: Console, result: ScenarioResult) -> None:
             _number(row.requests),
             _number(row.session_summaries),
             _number(row.rate_limited),
+            _number(row.simulator_s),
             _number(row.wall_s),
             _number(row.process_s),
             _number(row.peak_mb, 0),
