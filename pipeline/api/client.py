@@ -8,13 +8,14 @@ page, it does not escape path parameters, and it neither retries nor reads Retry
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -30,7 +31,13 @@ from pipeline.api.errors import (
 )
 from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, SessionSummary
 from pipeline.api.pacing import Pacer
-from pipeline.api.records import RejectedRecord, RequestContext, check_records, validate_one
+from pipeline.api.records import (
+    Checked,
+    RejectedRecord,
+    RequestContext,
+    check_records,
+    validate_one,
+)
 from pipeline.api.retries import RetryPolicy, retrying
 from pipeline.failpoints import failpoint
 
@@ -41,6 +48,17 @@ API_KEY_HEADER = "Meibel-API-Key"
 
 Record = TypeVar("Record", bound=BaseModel)
 Body = TypeVar("Body")
+
+
+class DecodedRecords(Protocol):
+    """What a decode of a listing's body gives: its records, and those it set aside."""
+
+    @property
+    def rejected(self) -> list[RejectedRecord]: ...
+
+
+Decoded = TypeVar("Decoded", bound=DecodedRecords)
+JobsDecode = Callable[[bytes, RequestContext], Decoded]
 
 
 @dataclass(frozen=True)
@@ -136,24 +154,34 @@ class MeibelClient:
 
     async def list_jobs(self, **filters: str) -> list[ScoringJobResponse]:
         """Jobs matching every filter (identity-context fields); the endpoint is not paged."""
+        return (await self.list_jobs_as(_checked_jobs, **filters)).valid
+
+    async def list_jobs_as(self, decode: JobsDecode[Decoded], **filters: str) -> Decoded:
+        """Jobs matching every filter, the response's bytes turned into records by `decode`.
+
+        `decode` raises InvalidResponseError for a body that is broken as a whole (it is then
+        retried like any bad response) and returns the records it had to set aside.
+        """
         path = api_path("confidence-scoring", "jobs")
         params = {name: value for name, value in filters.items() if value is not None}
-        body = await self._get("jobs", path, params, _array)
-        checked = check_records(
-            ScoringJobResponse, body, "job_id", RequestContext("jobs", path, params)
+        request = RequestContext("jobs", path, params)
+        decoded = await self._get(
+            path, request, lambda response, _endpoint: decode(response.content, request)
         )
-        self.rejected.extend(checked.rejected)
-        return checked.valid
+        self.rejected.extend(decoded.rejected)
+        return decoded
 
     async def agent_summary(self, agent_name: str) -> ScoreSummary:
         path = api_path("confidence-scoring", "summary", "agent", agent_name)
-        body = await self._get("agent_summary", path, {}, _object)
-        return validate_one(ScoreSummary, body, RequestContext("agent_summary", path), None)
+        request = RequestContext("agent_summary", path)
+        body = await self._get(path, request, _decoded(json_object))
+        return validate_one(ScoreSummary, body, request, None)
 
     async def session_summary(self, agent_name: str, session_id: str) -> ScoreSummary:
         path = api_path("confidence-scoring", "summary", "agent", agent_name, "session", session_id)
-        body = await self._get("session_summary", path, {}, _object)
-        return validate_one(ScoreSummary, body, RequestContext("session_summary", path), None)
+        request = RequestContext("session_summary", path)
+        body = await self._get(path, request, _decoded(json_object))
+        return validate_one(ScoreSummary, body, request, None)
 
     async def _paged(
         self,
@@ -168,44 +196,54 @@ class MeibelClient:
         # repeating one per page.
         records: dict[str, Record] = {}
         rejected: dict[str, RejectedRecord] = {}
-        offset = 0
-        while True:
-            params = {"offset": str(offset), "limit": str(self.config.page_size)}
-            items, total = await self._get(endpoint, path, params, _page)
-            if not items:
-                break
-            request = RequestContext(endpoint, path, params)
-            checked = check_records(model, items, key, request, first_position=offset)
+
+        def keep(checked: Checked[Record]) -> None:
             for record in checked.valid:
                 records[str(getattr(record, key))] = record
             for bad in checked.rejected:
                 rejected.setdefault(bad.key or f"#{bad.position}", bad)
+
+        async def page(offset: int) -> tuple[Checked[Record], int]:
+            params = {"offset": str(offset), "limit": str(self.config.page_size)}
+            request = RequestContext(endpoint, path, params)
+            items, total = await self._get(path, request, _decoded(_page))
+            checked = check_records(model, items, key, request, first_position=offset)
+            return checked, total
+
+        offset = 0
+        checked, total = await page(offset)
+        keep(checked)
+        offset += checked.distinct
+        if done is None and 0 < offset < total:
+            # A whole listing: the first page told its size, so the others are fetched at once.
+            rest = await asyncio.gather(*(page(at) for at in range(offset, total, offset)))
+            for more, _ in rest:
+                keep(more)
+            if _pages_fit(checked.distinct, total, rest):
+                offset = total
+        while offset < total and checked.distinct and not (done and done(checked.valid)):
+            checked, total = await page(offset)
+            keep(checked)
             offset += checked.distinct
-            if offset >= total or (done is not None and done(checked.valid)):
-                break
         self.rejected.extend(rejected.values())
         return list(records.values())
 
     async def _get(
-        self,
-        endpoint: str,
-        path: str,
-        params: dict[str, str],
-        shape: Callable[[Any, str], Body],
+        self, path: str, request: RequestContext, decode: Callable[[httpx.Response, str], Body]
     ) -> Body:
-        """The decoded body of a GET, checked by `shape`; retried as the policy says."""
+        """The body of a GET as `decode` reads it; retried as the policy says."""
         if self._http is None:
             raise RuntimeError("MeibelClient is used outside `async with`")
         http = self._http
         async for attempt in retrying(self.config.retry):
             with attempt:
                 async with self._slots, self.pacer.permit() as permit:
-                    self._spend(endpoint)
+                    self._spend(request.endpoint)
                     failpoint("request")
-                    response = await http.get(path, params=params)
+                    response = await http.get(path, params=dict(request.params))
                     permit.answered(response)
                 _raise_for_status(response)
-                return shape(_json(response, endpoint), endpoint)
+                return decode(response, request.endpoint)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _spend(self, endpoint: str) -> None:
@@ -227,25 +265,51 @@ def _raise_for_status(response: httpx.Response) -> None:
     raise ApiStatusError(status, method, path, server_message(response))
 
 
-def _json(response: httpx.Response, endpoint: str) -> Any:
+def json_body(content: bytes, endpoint: str) -> Any:
+    """A response body decoded from JSON; a body that is not JSON is a retryable bad answer."""
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError as error:
         raise InvalidResponseError(
             f"{endpoint}: the response body is not valid JSON ({type(error).__name__})"
         ) from None
 
 
-def _array(body: Any, endpoint: str) -> list[Any]:
+def json_array(body: Any, endpoint: str) -> list[Any]:
     if not isinstance(body, list):
         raise InvalidResponseError(f"{endpoint}: expected a JSON array, got {_kind(body)}")
     return body
 
 
-def _object(body: Any, endpoint: str) -> dict[str, Any]:
+def json_object(body: Any, endpoint: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidResponseError(f"{endpoint}: expected a JSON object, got {_kind(body)}")
     return body
+
+
+def _pages_fit(stride: int, total: int, pages: list[tuple[Checked[Any], int]]) -> bool:
+    """Whether pages fetched at once, `stride` apart, cover the listing with nothing between.
+
+    A page short of the stride (a server sending fewer than asked, a repeat) or a total that
+    moved (a record created meanwhile can shift one past a page fetched before it) leaves a
+    possible gap, which the caller closes by reading on page by page.
+    """
+    if any(page_total != total for _, page_total in pages):
+        return False
+    return all(
+        checked.distinct == min(stride, total - (index + 1) * stride)
+        for index, (checked, _) in enumerate(pages)
+    )
+
+
+def _decoded(shape: Callable[[Any, str], Body]) -> Callable[[httpx.Response, str], Body]:
+    """Decode the body from JSON, then check its shape."""
+    return lambda response, endpoint: shape(json_body(response.content, endpoint), endpoint)
+
+
+def _checked_jobs(content: bytes, request: RequestContext) -> Checked[ScoringJobResponse]:
+    items = json_array(json_body(content, request.endpoint), request.endpoint)
+    return check_records(ScoringJobResponse, items, "job_id", request)
 
 
 def _page(body: Any, endpoint: str) -> tuple[list[Any], int]:

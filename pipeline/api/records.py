@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Final, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipeline.api.errors import InvalidRecordError
 
@@ -63,12 +64,20 @@ def check_records(
     first_position: int = 0,
 ) -> Checked[Record]:
     """Validate each item; the invalid become RejectedRecords, repeats of a key are skipped."""
+    keys = [_key_of(raw, key) for raw in items]
+    present = [k for k in keys if k is not None]
+    if len(set(present)) == len(present):
+        # The common case, no repeat and nothing invalid, in one call into pydantic's core: the
+        # same validation, several times cheaper than one call per record.
+        try:
+            return Checked(_list_of(model).validate_python(items), [], len(items))
+        except ValidationError:
+            pass
     valid: list[Record] = []
     rejected: list[RejectedRecord] = []
     seen: set[str] = set()
     repeats = 0
-    for index, raw in enumerate(items):
-        record_key = _key_of(raw, key)
+    for index, (raw, record_key) in enumerate(zip(items, keys, strict=True)):
         if record_key is not None:
             if record_key in seen:
                 repeats += 1
@@ -79,6 +88,11 @@ def check_records(
         except ValidationError as error:
             rejected.append(reject(raw, error, request, record_key, first_position + index))
     return Checked(valid, rejected, len(items) - repeats)
+
+
+@cache
+def _list_of(model: type[Record]) -> TypeAdapter[list[Record]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def validate_one(model: type[Record], raw: Any, request: RequestContext, key: str | None) -> Record:

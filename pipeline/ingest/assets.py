@@ -14,7 +14,13 @@ import dagster as dg
 from pydantic import Field
 
 from pipeline.api.resource import MeibelApiResource
-from pipeline.ingest.sync import SyncOptions, SyncReport, VerifySessions, run_sync
+from pipeline.ingest.sync import (
+    DEFAULT_VERIFY_SESSIONS,
+    SyncOptions,
+    SyncReport,
+    VerifySessions,
+    run_sync,
+)
 from pipeline.warehouse.dictionary import reference_dictionary
 from pipeline.warehouse.metadata import table_metadata
 from pipeline.warehouse.resource import WarehouseResource
@@ -43,15 +49,18 @@ class SyncConfig(dg.Config):
         description="How far before the newest session held an incremental read still looks.",
     )
     verify_sessions: str = Field(
-        default="all",
+        default=str(DEFAULT_VERIFY_SESSIONS),
         description=(
             "Of the sessions a sync touches, those whose API summary is fetched to reconcile "
-            "against: 'all', 'none' or a number (a random sample of at most that many per agent)."
+            "against: 'all', 'none' or a number (a random sample of at most that many per sync)."
         ),
     )
     max_sessions_per_jobs_request: int = Field(
-        default=2000,
-        description="Above this many sessions an agent's jobs are fetched session by session.",
+        default=SyncOptions.max_sessions_per_jobs_request,
+        description=(
+            "The most sessions whose jobs one request may ask for: a larger agent's jobs are "
+            "read version by version, or session by session."
+        ),
     )
     agents_in_parallel: int = Field(default=4, description="Agents synced at once.")
     max_requests: int | None = Field(

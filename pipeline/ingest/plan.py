@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,11 +34,44 @@ def sessions_plan(
     return SessionsPlan("incremental", back_to)
 
 
-def jobs_agent_wide(touched: int, known_sessions: int, max_sessions_per_request: int) -> bool:
-    """One request for the whole agent, unless that answer could grow past the bound.
+@dataclass(frozen=True)
+class JobsPlan:
+    """The jobs requests of one agent's sync: each a filter of the (unpaged) jobs endpoint."""
 
-    A whole agent costs one request however many sessions changed; session by session costs
-    one each. Requests are what the API rations, so the agent-wide read wins whenever its
-    response stays bounded (the agent holds at most `max_sessions_per_request` sessions).
+    requests: list[dict[str, str]]
+    # One request reads every job of the agent (so a full refresh may judge any missing).
+    agent_wide: bool
+
+
+def jobs_plan(
+    agent_name: str,
+    touched: Collection[str],
+    versions: Mapping[str, str | None],
+    max_sessions_per_request: int,
+) -> JobsPlan:
+    """The fewest requests that read the jobs of every touched session, each answer bounded.
+
+    Requests are what the API rations, so the widest filter wins whenever its answer stays
+    bounded: the whole agent if it holds at most `max_sessions_per_request` sessions; else one
+    request per agent version that is that small and has more than one touched session; else
+    one per session. `versions` maps every session of the agent (held or just listed) to the
+    agent version it ran.
     """
-    return touched > 1 and known_sessions <= max_sessions_per_request
+    if len(touched) > 1 and len(versions) <= max_sessions_per_request:
+        return JobsPlan([{"agent_name": agent_name}], agent_wide=True)
+    sessions_per_version = Counter(versions.values())
+    touched_per_version = Counter(versions.get(sid) for sid in touched)
+    by_version = sorted(
+        version
+        for version, count in touched_per_version.items()
+        if version is not None
+        and count > 1
+        and sessions_per_version[version] <= max_sessions_per_request
+    )
+    requests = [{"agent_name": agent_name, "agent_version": v} for v in by_version]
+    requests += [
+        {"agent_name": agent_name, "agent_session_id": sid}
+        for sid in sorted(touched)
+        if versions.get(sid) not in by_version
+    ]
+    return JobsPlan(requests, agent_wide=False)

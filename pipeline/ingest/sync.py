@@ -13,21 +13,26 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+import pyarrow as pa
+
 from pipeline.api.client import MeibelClient
 from pipeline.api.errors import RateLimitExhausted, RequestBudgetExhausted
-from pipeline.api.models import AgentSummary, ScoringJobResponse
+from pipeline.api.models import AgentSummary
 from pipeline.ingest import records
-from pipeline.ingest.plan import jobs_agent_wide, sessions_plan
+from pipeline.ingest.jobs_decode import JobsDecoder
+from pipeline.ingest.plan import JobsPlan, jobs_plan, sessions_plan
 from pipeline.warehouse.duckdb_warehouse import AgentCommit, AgentPosition, DuckDBWarehouse
 from pipeline.warehouse.schemas import Table
 
 Progress = Callable[[str], None]
 VerifySessions = Literal["all", "none"] | int
+# An incremental sync rarely touches more; a backfill's sample stays a small share of its cost.
+DEFAULT_VERIFY_SESSIONS = 50
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,12 @@ class SyncOptions:
     lookback: timedelta = timedelta(hours=1)
     # Of the sessions a sync touches (new, unsettled, or with changed jobs), whose API summary
     # is fetched to reconcile: every one, none, or a random sample of at most this many per
-    # agent. Each costs one request.
-    verify_sessions: VerifySessions = "all"
-    # An agent with more sessions than this has its jobs fetched session by session, so that
-    # no single unpaged response grows without bound.
-    max_sessions_per_jobs_request: int = 2000
+    # sync. Each costs one request; the agent summaries (one per agent, every sync) check
+    # every job besides.
+    verify_sessions: VerifySessions = DEFAULT_VERIFY_SESSIONS
+    # The most sessions whose jobs one request may ask for: the jobs endpoint is not paged,
+    # so a larger agent is read version by version, or session by session.
+    max_sessions_per_jobs_request: int = 10_000
     agents_in_parallel: int = 4
     sample_seed: int | None = None
 
@@ -81,20 +87,24 @@ async def run_sync(
     progress(f"{len(agents)} agents")
     positions = warehouse.agent_positions()
     slots = asyncio.Semaphore(options.agents_in_parallel)
+    context = _SyncContext(
+        options, report, progress, JobsDecoder(), _verification(options, len(agents))
+    )
 
     async def sync_one(agent: AgentSummary) -> None:
         async with slots:
             try:
-                await _sync_agent(
-                    client, warehouse, agent, positions.get(agent.id), options, report, progress
-                )
+                await _sync_agent(client, warehouse, agent, positions.get(agent.id), context)
             except (RequestBudgetExhausted, RateLimitExhausted):
                 # The request budget, or the API's own quota, is spent. Nothing of this agent
                 # was committed; its read position stays where it was, so the next sync
                 # picks it up.
                 report.agents_deferred.append(agent.name)
 
-    await asyncio.gather(*(sync_one(agent) for agent in agents))
+    try:
+        await asyncio.gather(*(sync_one(agent) for agent in agents))
+    finally:
+        context.decoder.close()
     leftover = records.quarantine_batch(client.drain_rejected())
     if leftover.num_rows:
         warehouse.load({Table.QUARANTINE: leftover}, synced_at)
@@ -108,33 +118,41 @@ async def run_sync(
     return report
 
 
+@dataclass(frozen=True)
+class _SyncContext:
+    """What every agent's sync of one run shares."""
+
+    options: SyncOptions
+    report: SyncReport
+    progress: Progress
+    decoder: JobsDecoder
+    verification: _Verification
+
+
 async def _sync_agent(
     client: MeibelClient,
     warehouse: DuckDBWarehouse,
     agent: AgentSummary,
     position: AgentPosition | None,
-    options: SyncOptions,
-    report: SyncReport,
-    progress: Progress,
+    context: _SyncContext,
 ) -> None:
+    options, report = context.options, context.report
     plan = sessions_plan(position, options.full_refresh, options.lookback)
     sessions = await client.list_sessions(agent.id, back_to=plan.back_to)
-    known = warehouse.agent_sessions(agent.id)
-    listed = {s.session_id for s in sessions}
+    held = warehouse.agent_sessions(agent.id)
+    listed = {s.session_id: s.agent_version for s in sessions}
     if plan.mode == "full":
-        touched = listed
+        touched = set(listed)
     else:
-        touched = {sid for sid in listed if sid not in known}
-        touched |= {sid for sid, settled in known.items() if not settled}
+        touched = {sid for sid in listed if sid not in held}
+        touched |= {sid for sid, session in held.items() if not session.settled}
 
-    agent_wide = jobs_agent_wide(
-        len(touched), len(listed | known.keys()), options.max_sessions_per_jobs_request
-    )
-    jobs = await _jobs_of(client, agent, touched, agent_wide)
-    jobs_batch = records.jobs_batch(jobs)
-    existing = listed | known.keys()
-    changed = warehouse.changed_job_sessions(jobs_batch) & existing
-    to_verify = _sample(sorted(touched | changed), options)
+    versions = {sid: session.agent_version for sid, session in held.items()} | listed
+    jobs = jobs_plan(agent.name, touched, versions, options.max_sessions_per_jobs_request)
+    jobs_batch = await _jobs_of(client, context.decoder, jobs)
+    changed = warehouse.changed_job_sessions(jobs_batch) & versions.keys()
+    candidates = sorted(touched | changed)
+    to_verify = _sample(candidates, context.verification.take(len(candidates)), options)
 
     agent_summary, *session_summaries = await asyncio.gather(
         client.agent_summary(agent.name),
@@ -161,41 +179,61 @@ async def _sync_agent(
                 Table.QUARANTINE: rejected,
             },
             mode=plan.mode,
-            jobs_agent_wide=agent_wide,
+            jobs_agent_wide=jobs.agent_wide,
+            stale_summaries=sorted(changed - set(to_verify)),
         ),
         report.synced_at,
     )
     report.fetched.update(loaded)
     report.quarantined += rejected.num_rows
     report.agents_by_mode[plan.mode] += 1
-    report.sessions_touched += len(touched | changed)
+    report.sessions_touched += len(candidates)
     report.sessions_verified += len(to_verify)
-    progress(
+    context.progress(
         f"agent {agent.name!r} ({plan.mode}): {len(sessions)} sessions read, "
-        f"{len(touched | changed)} touched, {len(jobs)} jobs, {len(to_verify)} verified"
+        f"{len(candidates)} touched, {jobs_batch.num_rows} jobs in {len(jobs.requests)} "
+        f"requests, {len(to_verify)} verified"
     )
 
 
-async def _jobs_of(
-    client: MeibelClient, agent: AgentSummary, sessions: Collection[str], agent_wide: bool
-) -> list[ScoringJobResponse]:
-    if not sessions:
-        return []
-    if agent_wide:
-        batches = [await client.list_jobs(agent_name=agent.name)]
-    else:
-        batches = await asyncio.gather(
-            *(client.list_jobs(agent_name=agent.name, agent_session_id=sid) for sid in sessions)
-        )
-    # A job read twice (a page repeated, overlapping filters) is one job.
-    unique = {job.job_id: job for jobs in batches for job in jobs}
-    return list(unique.values())
+async def _jobs_of(client: MeibelClient, decoder: JobsDecoder, plan: JobsPlan) -> pa.Table:
+    decoded = await asyncio.gather(
+        *(client.list_jobs_as(decoder, **filters) for filters in plan.requests)
+    )
+    jobs = pa.concat_tables([records.jobs_batch([]), *(d.table for d in decoded)]).combine_chunks()
+    return records.unique_jobs(jobs)
 
 
-def _sample(session_ids: Sequence[str], options: SyncOptions) -> list[str]:
+@dataclass
+class _Verification:
+    """A sync's budget of session summaries, shared out between its agents as they ask.
+
+    Each agent gets at most an even share of what is left among the agents still to ask, so
+    an agent that needs less leaves more for the rest and none starves the others.
+    """
+
+    left: int | None  # None: no limit
+    agents_left: int
+
+    def take(self, wanted: int) -> int:
+        if self.left is None:
+            return wanted
+        share = -(-self.left // max(self.agents_left, 1))
+        granted = min(wanted, share)
+        self.left -= granted
+        self.agents_left -= 1
+        return granted
+
+
+def _verification(options: SyncOptions, agents: int) -> _Verification:
     if options.verify_sessions == "all":
-        return list(session_ids)
+        return _Verification(None, agents)
     if options.verify_sessions == "none":
-        return []
-    size = min(options.verify_sessions, len(session_ids))
+        return _Verification(0, agents)
+    return _Verification(options.verify_sessions, agents)
+
+
+def _sample(session_ids: Sequence[str], size: int, options: SyncOptions) -> list[str]:
+    if size >= len(session_ids):
+        return list(session_ids)
     return sorted(random.Random(options.sample_seed).sample(list(session_ids), size))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -65,12 +65,19 @@ class AgentCommit:
     mode: SyncMode
     # The jobs were read for the whole agent (not session by session).
     jobs_agent_wide: bool
+    # Sessions whose jobs changed but whose API summary was not fetched again this time.
+    stale_summaries: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class AgentPosition:
     newest_start_time: datetime | None
     oldest_running_start: datetime | None
+
+
+class HeldSession(NamedTuple):
+    settled: bool
+    agent_version: str | None
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,9 @@ class DuckDBWarehouse:
                 seen_jobs = commit.batches[Table.SCORING_JOBS].select(["job_id"])
                 with self._registered(seen_sessions=seen_sessions, seen_jobs=seen_jobs):
                     run_script(self.con, "loads/gone", params)
+            stale = pa.table({"session_id": pa.array(commit.stale_summaries, pa.string())})
+            with self._registered(stale_sessions=stale):
+                run_script(self.con, "loads/stale_summaries", params)
             run_script(self.con, "loads/session_settlement", params)
             run_script(self.con, "loads/sync_state", params)
             failpoint("before-commit")
@@ -186,10 +196,10 @@ class DuckDBWarehouse:
             for row in self.rows("state/agent_positions")
         }
 
-    def agent_sessions(self, agent_id: str) -> dict[str, bool]:
-        """The agent's sessions we hold, each with whether it is settled."""
+    def agent_sessions(self, agent_id: str) -> dict[str, HeldSession]:
+        """The agent's sessions we hold (not gone)."""
         rows = self.con.execute(sql("state/agent_sessions"), {"agent_id": agent_id}).fetchall()
-        return dict(rows)
+        return {session_id: HeldSession(settled, version) for session_id, settled, version in rows}
 
     def changed_job_sessions(self, jobs: pa.Table) -> set[str]:
         """Sessions among `jobs` whose jobs are new or differ from the warehouse's."""

@@ -100,7 +100,7 @@ def test_an_incremental_sync_with_nothing_new_costs_what_is_unsettled_not_histor
         assert env.sync().success
         with env.open() as wh:
             unsettled = [
-                sum(not settled for settled in wh.agent_sessions(agent_id).values())
+                sum(not held.settled for held in wh.agent_sessions(agent_id).values())
                 for agent_id in env.simulator.world.agent_ids
             ]
         env.simulator.stats.reset()
