@@ -26,10 +26,12 @@ from pipeline.warehouse.duckdb_warehouse import (
 )
 from pipeline.warehouse.iceberg.catalog import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR, open_catalog
 from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE, IcebergWarehouse
-from pipeline.warehouse.resource import DEFAULT_WAREHOUSE
 from pipeline.warehouse.schemas import Table
 
 BackendName = Literal["duckdb", "iceberg"]
+
+# The resource builds on this module, so the default file is stated here, not imported from it.
+DEFAULT_DUCKDB_PATH = "data/meibel.duckdb"
 
 ENV_BACKEND = "MEIBEL_WAREHOUSE_BACKEND"
 ENV_DUCKDB_PATH = "MEIBEL_WAREHOUSE"
@@ -42,7 +44,7 @@ class WarehouseSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     backend: BackendName = "duckdb"
-    duckdb_path: str = DEFAULT_WAREHOUSE
+    duckdb_path: str = DEFAULT_DUCKDB_PATH
     # The pyiceberg catalog's name: its PYICEBERG_CATALOG__<NAME>__* settings, or the embedded
     # SQLite catalog in iceberg_dir when there are none.
     iceberg_catalog: str = DEFAULT_CATALOG
