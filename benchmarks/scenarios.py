@@ -529,8 +529,14 @@ def summaries_scenario(bench: Bench) -> ScenarioResult:
     process = run([sys.executable, "-m", "benchmarks.contenders", "summaries", json.dumps(args)])
     figures = process.result
     if not figures.get("available"):
-        result.rows.append(Row(OURS, note="benchmarks.summaries.measure is not available"))
-        result.targets.append(Target("summaries benchmark", None, "not available"))
+        last = process.stderr_tail.strip().splitlines()[-1:] or [""]
+        why = (
+            "benchmarks.summaries.measure is not available"
+            if process.returncode == 0
+            else f"benchmarks.summaries.measure failed (exit {process.returncode}): {last[0][:120]}"
+        )
+        result.rows.append(Row(OURS, process_s=process.process_s, note=why))
+        result.targets.append(Target("summaries benchmark", None, why))
         return result
     result.facts = figures
     reconcile_s, lookup_s = figures.get("reconcile_s"), figures.get("session_lookup_s")
