@@ -1,5 +1,5 @@
--- Compares every summary the API returned with the one recomputed from the warehouse's jobs
--- (the views of sql/views/score_summaries.sql), one row per compared summary:
+-- Compares every summary the API returned with the one recomputed from the warehouse's jobs, by
+-- the rules of sql/views/score_summaries.sql, one row per compared summary:
 --   agent   every row of api_agent_summaries;
 --   session every row of api_session_summaries;
 --   turn    per fetched session, its api_turn_summaries rows fully outer-joined with the turns
@@ -11,6 +11,13 @@
 --   $tolerance      largest absolute difference between two scores that still matches;
 --   $reconciled_at  the TIMESTAMPTZ stamped on every row.
 -- Run after summary_reconciliation_clear.sql, in the same transaction.
+--
+-- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py): the views build every
+-- summary's job_ids list, which costs more than everything else together, so the comparison
+-- does not use them. Each side's job ids are reduced to a count and a bit_xor of their hashes;
+-- only the summaries whose counts or fingerprints differ (the few mismatches) have their ids
+-- compared id by id. Each level aggregates the jobs per (its keys, module) and folds those rows:
+-- rolling the session level up from the (turn, module) rows measured slower than scanning again.
 INSERT INTO summary_reconciliation (
     level, agent_name, session_id, turn, matches, mismatched_fields,
     api_status, recomputed_status, api_aggregate_score, recomputed_aggregate_score,
@@ -18,110 +25,209 @@ INSERT INTO summary_reconciliation (
     n_jobs_per_module_max_diff, job_ids_only_in_api, job_ids_only_in_warehouse, reconciled_at
 )
 WITH
-api AS (
-    SELECT
-        'agent' AS level, agent_name, NULL::VARCHAR AS session_id, NULL::BIGINT AS turn,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM api_agent_summaries
-    UNION ALL
-    SELECT
-        'session', agent_name, session_id, NULL,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM api_session_summaries
-    UNION ALL
-    SELECT
-        'turn', agent_name, session_id, turn,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM api_turn_summaries
-),
 -- A turn row without its session row is not expected, but its session's recomputed turns are
 -- then still compared rather than the API turns all reported as unmatched.
 fetched_sessions AS (
     SELECT agent_name, session_id FROM api_session_summaries
-    UNION
-    SELECT agent_name, session_id FROM api_turn_summaries
+    UNION ALL
+    SELECT DISTINCT agent_name, session_id
+    FROM api_turn_summaries
+    ANTI JOIN api_session_summaries USING (agent_name, session_id)
 ),
--- Only what is compared is recomputed: the jobs are narrowed to the fetched agents and sessions
--- before the summary macros (the views' own definition) aggregate them, since a semi join above
--- an aggregation is not pushed below it. Each macro reads its jobs twice: the agents' jobs,
--- usually the whole table, are filtered twice rather than copied; the sessions' jobs, usually
--- few, are filtered once and kept.
-agent_jobs AS NOT MATERIALIZED (
-    SELECT *
+-- Only what is compared is recomputed: the jobs are narrowed to the fetched sessions before
+-- they are aggregated, since a semi join above an aggregation is not pushed below it.
+turn_modules AS (
+    SELECT
+        agent_name,
+        session_id,
+        turn,
+        module,
+        max(job_status_rank(status)) AS status_rank,
+        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
+        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
+        count(*) AS n_ids,
+        bit_xor(hash(job_id)) AS ids_xor
+    FROM score_summary_jobs
+    WHERE session_id IS NOT NULL
+        AND (agent_name, session_id) IN (SELECT agent_name, session_id FROM fetched_sessions)
+    GROUP BY agent_name, session_id, turn, module
+),
+session_modules AS (
+    SELECT
+        agent_name,
+        session_id,
+        module,
+        max(job_status_rank(status)) AS status_rank,
+        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
+        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
+        count(*) AS n_ids,
+        bit_xor(hash(job_id)) AS ids_xor
+    FROM score_summary_jobs
+    WHERE session_id IS NOT NULL
+        AND (agent_name, session_id) IN (SELECT agent_name, session_id FROM api_session_summaries)
+    GROUP BY agent_name, session_id, module
+),
+agent_modules AS (
+    SELECT
+        agent_name,
+        module,
+        max(job_status_rank(status)) AS status_rank,
+        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
+        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
+        count(*) AS n_ids,
+        bit_xor(hash(job_id)) AS ids_xor
     FROM score_summary_jobs
     WHERE agent_name IN (SELECT agent_name FROM api_agent_summaries)
+    GROUP BY agent_name, module
 ),
-session_jobs AS MATERIALIZED (
-    SELECT *
-    FROM score_summary_jobs
-    WHERE (agent_name, session_id) IN (SELECT agent_name, session_id FROM fetched_sessions)
+-- Each level folded as the views fold it, with job ids as (count, fingerprint).
+recomputed_agents AS (
+    SELECT
+        agent_name,
+        summary_status(max(status_rank)) AS status,
+        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
+        summary_module_scores(module, n_scored, score_sum) AS module_scores,
+        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        sum(n_ids)::BIGINT AS n_ids,
+        bit_xor(ids_xor) AS ids_xor
+    FROM agent_modules
+    GROUP BY agent_name
 ),
-recomputed AS (
+recomputed_sessions AS (
     SELECT
-        'agent' AS level, agent_name, NULL::VARCHAR AS session_id, NULL::BIGINT AS turn,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM agent_summaries_of('agent_jobs')
-    UNION ALL
-    SELECT
-        'session', agent_name, session_id, NULL,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM session_summaries_of('session_jobs')
-    WHERE (agent_name, session_id) IN (SELECT agent_name, session_id FROM api_session_summaries)
-    UNION ALL
-    SELECT
-        'turn', agent_name, session_id, turn,
-        status, aggregate_score, module_scores, n_jobs_per_module, job_ids
-    FROM turn_summaries_of('session_jobs')
+        agent_name,
+        session_id,
+        summary_status(max(status_rank)) AS status,
+        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
+        summary_module_scores(module, n_scored, score_sum) AS module_scores,
+        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        sum(n_ids)::BIGINT AS n_ids,
+        bit_xor(ids_xor) AS ids_xor
+    FROM session_modules
+    GROUP BY agent_name, session_id
 ),
+recomputed_turns AS (
+    SELECT
+        agent_name,
+        session_id,
+        turn,
+        summary_status(max(status_rank)) AS status,
+        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
+        summary_module_scores(module, n_scored, score_sum) AS module_scores,
+        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        sum(n_ids)::BIGINT AS n_ids,
+        bit_xor(ids_xor) AS ids_xor
+    FROM turn_modules
+    GROUP BY agent_name, session_id, turn
+),
+-- The API's job ids reduced the same way; its list stays behind, reached by rowid if needed.
 pairs AS MATERIALIZED (
     SELECT
-        row_number() OVER () AS pair_id,
-        coalesce(a.level, r.level) AS level,
+        'agent' AS level,
         coalesce(a.agent_name, r.agent_name) AS agent_name,
-        coalesce(a.session_id, r.session_id) AS session_id,
-        coalesce(a.turn, r.turn) AS turn,
+        NULL::VARCHAR AS session_id,
+        NULL::BIGINT AS turn,
+        a.rowid AS api_row,
         a.status AS api_status,
         r.status AS recomputed_status,
         a.aggregate_score AS api_aggregate_score,
         r.aggregate_score AS recomputed_aggregate_score,
-        coalesce(a.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS api_module_scores,
-        coalesce(r.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS wh_module_scores,
-        coalesce(a.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS api_n_jobs,
-        coalesce(r.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS wh_n_jobs,
-        coalesce(a.job_ids, []::VARCHAR[]) AS api_job_ids,
-        coalesce(r.job_ids, []::VARCHAR[]) AS wh_job_ids
-    FROM api AS a
-    FULL OUTER JOIN recomputed AS r
-        ON a.level = r.level
-        AND a.agent_name = r.agent_name
-        AND a.session_id IS NOT DISTINCT FROM r.session_id
-        AND a.turn IS NOT DISTINCT FROM r.turn
+        a.module_scores AS api_module_scores,
+        a.n_jobs_per_module AS api_n_jobs,
+        r.module_scores AS wh_module_scores,
+        r.n_jobs_per_module AS wh_n_jobs,
+        coalesce(len(a.job_ids), 0) AS api_n_ids,
+        coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0) AS api_ids_xor,
+        coalesce(r.n_ids, 0) AS wh_n_ids,
+        coalesce(r.ids_xor, 0) AS wh_ids_xor
+    FROM api_agent_summaries AS a
+    FULL OUTER JOIN recomputed_agents AS r ON r.agent_name = a.agent_name
+    UNION ALL
+    SELECT
+        'session', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
+        NULL, a.rowid, a.status, r.status, a.aggregate_score, r.aggregate_score,
+        a.module_scores, a.n_jobs_per_module, r.module_scores, r.n_jobs_per_module,
+        coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
+        coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
+    FROM api_session_summaries AS a
+    FULL OUTER JOIN recomputed_sessions AS r
+        ON r.agent_name = a.agent_name AND r.session_id = a.session_id
+    UNION ALL
+    SELECT
+        'turn', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
+        coalesce(a.turn, r.turn), a.rowid, a.status, r.status, a.aggregate_score,
+        r.aggregate_score, a.module_scores, a.n_jobs_per_module, r.module_scores, r.n_jobs_per_module,
+        coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
+        coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
+    FROM api_turn_summaries AS a
+    FULL OUTER JOIN recomputed_turns AS r
+        ON r.agent_name = a.agent_name
+        AND r.session_id = a.session_id
+        AND r.turn IS NOT DISTINCT FROM a.turn
 ),
--- job_ids compare as sets. An agent's lists hold hundreds of thousands of ids, so they are
--- unnested and matched by one hash aggregation on (pair, id), linear in the ids; lists equal
--- element for element (the usual case, if the API keeps an order) skip it.
+-- The summaries whose job ids may differ: their ids are matched one by one, the API's unnested
+-- from its row, the warehouse's read from the jobs of that summary.
+id_suspects AS MATERIALIZED (
+    SELECT level, agent_name, session_id, turn, api_row
+    FROM pairs
+    WHERE api_n_ids <> wh_n_ids OR api_ids_xor <> wh_ids_xor
+),
+suspect_ids AS (
+    SELECT s.*, unnest(a.job_ids) AS job_id, true AS in_api
+    FROM id_suspects AS s
+    JOIN api_agent_summaries AS a ON a.rowid = s.api_row AND s.level = 'agent'
+    UNION ALL
+    SELECT s.*, unnest(a.job_ids), true
+    FROM id_suspects AS s
+    JOIN api_session_summaries AS a ON a.rowid = s.api_row AND s.level = 'session'
+    UNION ALL
+    SELECT s.*, unnest(a.job_ids), true
+    FROM id_suspects AS s
+    JOIN api_turn_summaries AS a ON a.rowid = s.api_row AND s.level = 'turn'
+    UNION ALL
+    SELECT s.*, j.job_id, false
+    FROM id_suspects AS s
+    JOIN score_summary_jobs AS j ON j.agent_name = s.agent_name AND s.level = 'agent'
+    UNION ALL
+    SELECT s.*, j.job_id, false
+    FROM id_suspects AS s
+    JOIN score_summary_jobs AS j
+        ON j.agent_name = s.agent_name AND j.session_id = s.session_id AND s.level = 'session'
+    UNION ALL
+    SELECT s.*, j.job_id, false
+    FROM id_suspects AS s
+    JOIN score_summary_jobs AS j
+        ON j.agent_name = s.agent_name
+        AND j.session_id = s.session_id
+        AND j.turn IS NOT DISTINCT FROM s.turn
+        AND s.level = 'turn'
+),
 job_id_sides AS (
-    SELECT pair_id, job_id, bool_or(in_api) AS in_api, bool_or(NOT in_api) AS in_warehouse
-    FROM (
-        SELECT pair_id, unnest(api_job_ids) AS job_id, true AS in_api
-        FROM pairs
-        WHERE api_job_ids <> wh_job_ids
-        UNION ALL
-        SELECT pair_id, unnest(wh_job_ids) AS job_id, false AS in_api
-        FROM pairs
-        WHERE api_job_ids <> wh_job_ids
-    )
-    GROUP BY pair_id, job_id
+    SELECT
+        level, agent_name, session_id, turn, api_row, job_id,
+        bool_or(in_api) AS in_api,
+        bool_or(NOT in_api) AS in_warehouse
+    FROM suspect_ids
+    GROUP BY ALL
 ),
 job_id_diffs AS (
     SELECT
-        pair_id,
+        level, agent_name, session_id, turn, api_row,
         count(*) FILTER (WHERE NOT in_warehouse) AS only_in_api,
         count(*) FILTER (WHERE NOT in_api) AS only_in_warehouse
     FROM job_id_sides
-    GROUP BY pair_id
+    GROUP BY ALL
 ),
 -- Maps hold one entry per module, a handful, so they are compared key by key in place.
+maps AS (
+    SELECT
+        p.* EXCLUDE (api_module_scores, api_n_jobs, wh_module_scores, wh_n_jobs),
+        coalesce(p.api_module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS api_module_scores,
+        coalesce(p.wh_module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS wh_module_scores,
+        coalesce(p.api_n_jobs, MAP {}::MAP(VARCHAR, BIGINT)) AS api_n_jobs,
+        coalesce(p.wh_n_jobs, MAP {}::MAP(VARCHAR, BIGINT)) AS wh_n_jobs
+    FROM pairs AS p
+),
 compared AS (
     SELECT
         p.*,
@@ -143,8 +249,13 @@ compared AS (
             AS n_jobs_modules_differ,
         coalesce(d.only_in_api, 0) AS job_ids_only_in_api,
         coalesce(d.only_in_warehouse, 0) AS job_ids_only_in_warehouse
-    FROM pairs AS p
-    LEFT JOIN job_id_diffs AS d ON d.pair_id = p.pair_id
+    FROM maps AS p
+    LEFT JOIN job_id_diffs AS d
+        ON d.level = p.level
+        AND d.agent_name = p.agent_name
+        AND d.session_id IS NOT DISTINCT FROM p.session_id
+        AND d.turn IS NOT DISTINCT FROM p.turn
+        AND d.api_row IS NOT DISTINCT FROM p.api_row
 ),
 flagged AS (
     SELECT
