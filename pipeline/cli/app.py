@@ -13,10 +13,12 @@ import duckdb
 import typer
 from rich.logging import RichHandler
 
+from pipeline.capacity.cli import capacity_command
 from pipeline.cli import render
 from pipeline.cli.errors import explain
 from pipeline.cli.result_files import ResultFormat, format_for, write_result
 from pipeline.cli.run_sync import SyncOutcome, run_sync_job, warehouse_path
+from pipeline.ingest.sync import DEFAULT_VERIFY_SESSIONS
 from pipeline.reporting.data import MissingMartsError
 from pipeline.reporting.dictionary_doc import render_dictionary
 from pipeline.reporting.report import default_report_path, write_report
@@ -54,8 +56,9 @@ def _logging(verbose: bool) -> None:
 @app.command()
 def sync(
     verify_sessions: Annotated[
-        str, typer.Option(help="Session summaries to reconcile: all, none, or a number.")
-    ] = "all",
+        str,
+        typer.Option(help="Touched sessions whose API summary is reconciled: all, none, or N."),
+    ] = str(DEFAULT_VERIFY_SESSIONS),
     allow_mismatch: Annotated[
         bool, typer.Option(help="Exit 0 even when a summary differs from the API's.")
     ] = False,
@@ -235,6 +238,9 @@ def report(
         render.error(str(error).splitlines()[0])
         raise typer.Exit(EXIT_FAILED) from None
     render.console.print(f"Report: {target}")
+
+
+app.command(name="capacity")(capacity_command)
 
 
 @app.command()
