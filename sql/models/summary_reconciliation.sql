@@ -13,11 +13,15 @@
 -- Run after summary_reconciliation_clear.sql, in the same transaction.
 --
 -- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py): the views build every
--- summary's job_ids list, which costs more than everything else together, so the comparison
--- does not use them. Each side's job ids are reduced to a count and a bit_xor of their hashes;
--- only the summaries whose counts or fingerprints differ (the few mismatches) have their ids
--- compared id by id. Each level aggregates the jobs per (its keys, module) and folds those rows:
--- rolling the session level up from the (turn, module) rows measured slower than scanning again.
+-- summary's job_ids list, and building every summary's two maps and comparing them key by key
+-- cost most of what was left, so the comparison uses neither. Each side's job ids are reduced to
+-- a count and a bit_xor of their hashes; only the summaries whose counts or fingerprints differ
+-- (the few mismatches) have their ids compared id by id. The maps are reduced the same way, to
+-- an entry count and a bit_xor of the entries' hashes, so that maps with the same entries in any order compare equal as integers;
+-- only the summaries where they differ (or hold a score whose difference to itself is not 0) get
+-- both maps built and compared key by key, as exactly as before. Each level aggregates the jobs
+-- per (its keys, module) and folds those rows: rolling the session level up from the
+-- (turn, module) rows measured slower than scanning again.
 INSERT INTO summary_reconciliation (
     level, agent_name, session_id, turn, matches, mismatched_fields,
     api_status, recomputed_status, api_aggregate_score, recomputed_aggregate_score,
@@ -80,14 +84,20 @@ agent_modules AS (
     WHERE agent_name IN (SELECT agent_name FROM api_agent_summaries)
     GROUP BY agent_name, module
 ),
--- Each level folded as the views fold it, with job ids as (count, fingerprint).
+-- Each level folded as the views fold it, with job ids as (count, fingerprint) and the maps,
+-- whose entries are the modules with a scored job, as (count, fingerprint). A NaN or infinite
+-- score differs from itself by NaN, which only the key by key comparison gives.
 recomputed_agents AS (
     SELECT
         agent_name,
         summary_status(max(status_rank)) AS status,
         summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        summary_module_scores(module, n_scored, score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
+        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_xor,
+        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
+        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_finite,
         sum(n_ids)::BIGINT AS n_ids,
         bit_xor(ids_xor) AS ids_xor
     FROM agent_modules
@@ -99,8 +109,12 @@ recomputed_sessions AS (
         session_id,
         summary_status(max(status_rank)) AS status,
         summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        summary_module_scores(module, n_scored, score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
+        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_xor,
+        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
+        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_finite,
         sum(n_ids)::BIGINT AS n_ids,
         bit_xor(ids_xor) AS ids_xor
     FROM session_modules
@@ -113,14 +127,19 @@ recomputed_turns AS (
         turn,
         summary_status(max(status_rank)) AS status,
         summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        summary_module_scores(module, n_scored, score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module,
+        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
+        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_xor,
+        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
+        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
+            AS scores_finite,
         sum(n_ids)::BIGINT AS n_ids,
         bit_xor(ids_xor) AS ids_xor
     FROM turn_modules
     GROUP BY agent_name, session_id, turn
 ),
--- The API's job ids reduced the same way; its list stays behind, reached by rowid if needed.
+-- The API's job ids and maps reduced the same way; its lists and maps stay behind, reached by
+-- rowid if needed. A missing map and an empty one both reduce to (0, 0).
 pairs AS MATERIALIZED (
     SELECT
         'agent' AS level,
@@ -132,10 +151,20 @@ pairs AS MATERIALIZED (
         r.status AS recomputed_status,
         a.aggregate_score AS api_aggregate_score,
         r.aggregate_score AS recomputed_aggregate_score,
-        a.module_scores AS api_module_scores,
-        a.n_jobs_per_module AS api_n_jobs,
-        r.module_scores AS wh_module_scores,
-        r.n_jobs_per_module AS wh_n_jobs,
+        coalesce(r.n_modules, 0) AS wh_n_modules,
+        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.scores_xor, 0)
+            AND coalesce(r.scores_finite, true) AS scores_equal,
+        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.n_jobs_xor, 0) AS n_jobs_equal,
         coalesce(len(a.job_ids), 0) AS api_n_ids,
         coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0) AS api_ids_xor,
         coalesce(r.n_ids, 0) AS wh_n_ids,
@@ -146,7 +175,20 @@ pairs AS MATERIALIZED (
     SELECT
         'session', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
         NULL, a.rowid, a.status, r.status, a.aggregate_score, r.aggregate_score,
-        a.module_scores, a.n_jobs_per_module, r.module_scores, r.n_jobs_per_module,
+        coalesce(r.n_modules, 0),
+        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.scores_xor, 0)
+            AND coalesce(r.scores_finite, true),
+        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.n_jobs_xor, 0),
         coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
         coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
     FROM api_session_summaries AS a
@@ -156,7 +198,20 @@ pairs AS MATERIALIZED (
     SELECT
         'turn', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
         coalesce(a.turn, r.turn), a.rowid, a.status, r.status, a.aggregate_score,
-        r.aggregate_score, a.module_scores, a.n_jobs_per_module, r.module_scores, r.n_jobs_per_module,
+        r.aggregate_score, coalesce(r.n_modules, 0),
+        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.scores_xor, 0)
+            AND coalesce(r.scores_finite, true),
+        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
+            AND coalesce(
+                list_bit_xor(list_transform(
+                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
+                )), 0
+            ) = coalesce(r.n_jobs_xor, 0),
         coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
         coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
     FROM api_turn_summaries AS a
@@ -218,38 +273,114 @@ job_id_diffs AS (
     FROM job_id_sides
     GROUP BY ALL
 ),
--- Maps hold one entry per module, a handful, so they are compared key by key in place.
-maps AS (
-    SELECT
-        p.* EXCLUDE (api_module_scores, api_n_jobs, wh_module_scores, wh_n_jobs),
-        coalesce(p.api_module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS api_module_scores,
-        coalesce(p.wh_module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS wh_module_scores,
-        coalesce(p.api_n_jobs, MAP {}::MAP(VARCHAR, BIGINT)) AS api_n_jobs,
-        coalesce(p.wh_n_jobs, MAP {}::MAP(VARCHAR, BIGINT)) AS wh_n_jobs
-    FROM pairs AS p
+-- The summaries whose maps may differ: both maps built as the views build them, the API's read
+-- from its row, the warehouse's from the jobs of that summary, and compared key by key.
+map_suspects AS MATERIALIZED (
+    SELECT level, agent_name, session_id, turn, api_row
+    FROM pairs
+    WHERE NOT (scores_equal AND n_jobs_equal)
 ),
+suspect_modules AS (
+    SELECT
+        s.level, s.agent_name, s.session_id, s.turn, s.api_row, j.module,
+        count(*) FILTER (WHERE job_is_scored(j.status, j.score)) AS n_scored,
+        sum(j.score) FILTER (WHERE job_is_scored(j.status, j.score)) AS score_sum
+    FROM map_suspects AS s
+    JOIN score_summary_jobs AS j
+        ON j.agent_name = s.agent_name
+        AND (s.level = 'agent'
+             OR (j.session_id = s.session_id
+                 AND (s.level = 'session' OR j.turn IS NOT DISTINCT FROM s.turn)))
+    GROUP BY ALL
+),
+suspect_recomputed AS (
+    SELECT
+        level, agent_name, session_id, turn, api_row,
+        summary_module_scores(module, n_scored, score_sum) AS module_scores,
+        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module
+    FROM suspect_modules
+    GROUP BY ALL
+),
+suspect_api AS (
+    SELECT s.*, a.module_scores, a.n_jobs_per_module
+    FROM map_suspects AS s
+    JOIN api_agent_summaries AS a ON a.rowid = s.api_row AND s.level = 'agent'
+    UNION ALL
+    SELECT s.*, a.module_scores, a.n_jobs_per_module
+    FROM map_suspects AS s
+    JOIN api_session_summaries AS a ON a.rowid = s.api_row AND s.level = 'session'
+    UNION ALL
+    SELECT s.*, a.module_scores, a.n_jobs_per_module
+    FROM map_suspects AS s
+    JOIN api_turn_summaries AS a ON a.rowid = s.api_row AND s.level = 'turn'
+),
+-- Maps hold one entry per module, a handful, so they are compared key by key in place.
+suspect_maps AS (
+    SELECT
+        s.*,
+        coalesce(a.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS api_module_scores,
+        coalesce(r.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS wh_module_scores,
+        coalesce(a.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS api_n_jobs,
+        coalesce(r.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS wh_n_jobs
+    FROM map_suspects AS s
+    LEFT JOIN suspect_api AS a
+        ON a.level = s.level
+        AND a.agent_name = s.agent_name
+        AND a.session_id IS NOT DISTINCT FROM s.session_id
+        AND a.turn IS NOT DISTINCT FROM s.turn
+        AND a.api_row IS NOT DISTINCT FROM s.api_row
+    LEFT JOIN suspect_recomputed AS r
+        ON r.level = s.level
+        AND r.agent_name = s.agent_name
+        AND r.session_id IS NOT DISTINCT FROM s.session_id
+        AND r.turn IS NOT DISTINCT FROM s.turn
+        AND r.api_row IS NOT DISTINCT FROM s.api_row
+),
+map_diffs AS (
+    SELECT
+        level, agent_name, session_id, turn, api_row,
+        list_sort([k FOR k IN map_keys(api_module_scores)
+                   IF NOT map_contains(wh_module_scores, k)]) AS modules_only_in_api,
+        list_sort([k FOR k IN map_keys(wh_module_scores)
+                   IF NOT map_contains(api_module_scores, k)]) AS modules_only_in_warehouse,
+        -- Over the modules both sides have; NULL when they share none.
+        list_max([abs(api_module_scores[k] - wh_module_scores[k])
+                  FOR k IN map_keys(api_module_scores)
+                  IF map_contains(wh_module_scores, k)]) AS module_scores_max_diff,
+        -- A module one side lacks counts 0 jobs there; NULL when neither side has a module.
+        list_max([abs(coalesce(api_n_jobs[k], 0) - coalesce(wh_n_jobs[k], 0))
+                  FOR k IN list_distinct(map_keys(api_n_jobs) || map_keys(wh_n_jobs))])
+            AS n_jobs_per_module_max_diff,
+        NOT (list_has_all(map_keys(api_n_jobs), map_keys(wh_n_jobs))
+             AND list_has_all(map_keys(wh_n_jobs), map_keys(api_n_jobs)))
+            AS n_jobs_modules_differ
+    FROM suspect_maps
+),
+-- Equal maps share all their keys, each with a difference of exactly 0.
 compared AS (
     SELECT
         p.*,
         abs(p.api_aggregate_score - p.recomputed_aggregate_score) AS aggregate_score_diff,
-        list_sort([k FOR k IN map_keys(p.api_module_scores)
-                   IF NOT map_contains(p.wh_module_scores, k)]) AS modules_only_in_api,
-        list_sort([k FOR k IN map_keys(p.wh_module_scores)
-                   IF NOT map_contains(p.api_module_scores, k)]) AS modules_only_in_warehouse,
-        -- Over the modules both sides have; NULL when they share none.
-        list_max([abs(p.api_module_scores[k] - p.wh_module_scores[k])
-                  FOR k IN map_keys(p.api_module_scores)
-                  IF map_contains(p.wh_module_scores, k)]) AS module_scores_max_diff,
-        -- A module one side lacks counts 0 jobs there; NULL when neither side has a module.
-        list_max([abs(coalesce(p.api_n_jobs[k], 0) - coalesce(p.wh_n_jobs[k], 0))
-                  FOR k IN list_distinct(map_keys(p.api_n_jobs) || map_keys(p.wh_n_jobs))])
-            AS n_jobs_per_module_max_diff,
-        NOT (list_has_all(map_keys(p.api_n_jobs), map_keys(p.wh_n_jobs))
-             AND list_has_all(map_keys(p.wh_n_jobs), map_keys(p.api_n_jobs)))
-            AS n_jobs_modules_differ,
+        coalesce(m.modules_only_in_api, []::VARCHAR[]) AS modules_only_in_api,
+        coalesce(m.modules_only_in_warehouse, []::VARCHAR[]) AS modules_only_in_warehouse,
+        CASE
+            WHEN m.level IS NOT NULL THEN m.module_scores_max_diff
+            WHEN p.wh_n_modules > 0 THEN 0.0::DOUBLE
+        END AS module_scores_max_diff,
+        CASE
+            WHEN m.level IS NOT NULL THEN m.n_jobs_per_module_max_diff
+            WHEN p.wh_n_modules > 0 THEN 0::BIGINT
+        END AS n_jobs_per_module_max_diff,
+        coalesce(m.n_jobs_modules_differ, false) AS n_jobs_modules_differ,
         coalesce(d.only_in_api, 0) AS job_ids_only_in_api,
         coalesce(d.only_in_warehouse, 0) AS job_ids_only_in_warehouse
-    FROM maps AS p
+    FROM pairs AS p
+    LEFT JOIN map_diffs AS m
+        ON m.level = p.level
+        AND m.agent_name = p.agent_name
+        AND m.session_id IS NOT DISTINCT FROM p.session_id
+        AND m.turn IS NOT DISTINCT FROM p.turn
+        AND m.api_row IS NOT DISTINCT FROM p.api_row
     LEFT JOIN job_id_diffs AS d
         ON d.level = p.level
         AND d.agent_name = p.agent_name
