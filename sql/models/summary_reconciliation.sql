@@ -17,9 +17,9 @@
 -- cost most of what was left, so the comparison uses neither. Each side's job ids are reduced to
 -- a count and a bit_xor of their hashes; only the summaries whose counts or fingerprints differ
 -- (the few mismatches) have their ids compared id by id. The maps are reduced the same way, to
--- an entry count and a bit_xor of the entries' hashes, so that maps with the same entries in any order compare equal as integers;
--- only the summaries where they differ (or hold a score whose difference to itself is not 0) get
--- both maps built and compared key by key, as exactly as before. Each level aggregates the jobs
+-- an entry count and a bit_xor of the entries' hashes, so that maps with the same entries in any
+-- order compare equal as integers; only the summaries where they differ (or hold a score whose
+-- difference to itself is not 0) get both maps built and compared key by key, as exactly as before. Each level aggregates the jobs
 -- per (its keys, module) and folds those rows: rolling the session level up from the
 -- (turn, module) rows measured slower than scanning again.
 INSERT INTO summary_reconciliation (
