@@ -19,9 +19,9 @@
 -- (the few mismatches) have their ids compared id by id. The maps are reduced the same way, to
 -- an entry count and a bit_xor of the entries' hashes, so that maps with the same entries in any
 -- order compare equal as integers; only the summaries where they differ (or hold a score whose
--- difference to itself is not 0) get both maps built and compared key by key, as exactly as before. Each level aggregates the jobs
--- per (its keys, module) and folds those rows: rolling the session level up from the
--- (turn, module) rows measured slower than scanning again.
+-- difference to itself is not 0) get both maps built and compared key by key, as exactly as
+-- before. Each level aggregates the jobs per (its keys, module) and folds those rows: rolling the
+-- session level up from the (turn, module) rows measured slower than scanning again.
 INSERT INTO summary_reconciliation (
     level, agent_name, session_id, turn, matches, mismatched_fields,
     api_status, recomputed_status, api_aggregate_score, recomputed_aggregate_score,
