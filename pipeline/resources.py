@@ -7,6 +7,13 @@ import os
 import dagster as dg
 
 from pipeline.api.resource import MeibelApiResource
+from pipeline.warehouse.backends import (
+    ENV_BACKEND,
+    ENV_ICEBERG_CATALOG,
+    ENV_ICEBERG_DIR,
+    ENV_ICEBERG_NAMESPACE,
+    WarehouseSettings,
+)
 from pipeline.warehouse.resource import DEFAULT_EXPORT_DIR, DEFAULT_WAREHOUSE, WarehouseResource
 
 ENV_BASE_URL = "MEIBEL_BASE_URL"
@@ -22,6 +29,7 @@ def _env_or(name: str, default: str) -> str | dg.EnvVar:
 
 
 def shared_resources() -> dg.Definitions:
+    settings = WarehouseSettings()
     return dg.Definitions(
         resources={
             "meibel_api": MeibelApiResource(
@@ -29,7 +37,11 @@ def shared_resources() -> dg.Definitions:
                 api_key=dg.EnvVar(ENV_API_KEY),
             ),
             "warehouse": WarehouseResource(
+                backend=_env_or(ENV_BACKEND, settings.backend),
                 path=_env_or(ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
+                iceberg_catalog=_env_or(ENV_ICEBERG_CATALOG, settings.iceberg_catalog),
+                iceberg_namespace=_env_or(ENV_ICEBERG_NAMESPACE, settings.iceberg_namespace),
+                iceberg_dir=_env_or(ENV_ICEBERG_DIR, settings.iceberg_dir),
                 export_dir=_env_or(ENV_EXPORT_DIR, DEFAULT_EXPORT_DIR),
                 lock_timeout_s=(
                     dg.EnvVar.int(ENV_LOCK_TIMEOUT)

@@ -7,6 +7,7 @@ config and resource parameters at definition time.
 import asyncio
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from pipeline.warehouse.resource import WarehouseResource
 from pipeline.warehouse.schemas import Table
 
 API_POOL = "meibel_api"
+API_GROUP = "meibel_api"
 
 # Progress goes to a plain logger: the CLI prints it, and dagster.yaml routes it to the run log.
 progress = logging.getLogger("pipeline.sync")
@@ -89,45 +91,67 @@ def parse_verify_sessions(value: str) -> VerifySessions:
     raise ValueError(f"verify_sessions must be 'all', 'none' or a number, not {value!r}")
 
 
-@dg.multi_asset(
-    name="meibel_api_tables",
-    specs=[
-        # Descriptions and column schemas come from the data dictionary (sql/schema/900_...).
-        dg.AssetSpec(
-            name,
-            description=reference_dictionary()[name].description,
-            kinds={"duckdb", "table"},
-            metadata=table_metadata(name),
-            group_name="meibel_api",
-        )
-        for name in TABLES
-    ],
-    pool=API_POOL,
-    description="Page through the Meibel API and upsert what it returns, agent by agent.",
-)
-def meibel_api_tables(
-    config: SyncConfig,
+def api_tables_asset(partitions: dg.PartitionsDefinition | None = None) -> dg.AssetsDefinition:
+    """The sync step: for every agent in one run, or (with `partitions`, keyed by agent id)
+    for the run's agent only, so that agents sync in runs of their own."""
+
+    @dg.multi_asset(
+        name="meibel_api_tables",
+        specs=[
+            # Descriptions and column schemas come from the data dictionary (sql/schema/900_...).
+            dg.AssetSpec(
+                name,
+                description=reference_dictionary()[name].description,
+                kinds={"duckdb", "table"},
+                metadata=table_metadata(name),
+                group_name=API_GROUP,
+            )
+            for name in TABLES
+        ],
+        partitions_def=partitions,
+        pool=API_POOL,
+        description="Page through the Meibel API and upsert what it returns, agent by agent.",
+    )
+    def meibel_api_tables(
+        context: dg.AssetExecutionContext,
+        config: SyncConfig,
+        meibel_api: MeibelApiResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[dg.MaterializeResult[None]]:
+        synced_at = datetime.now(UTC)
+        options = config.options()
+        if context.has_partition_key:
+            options = replace(options, agent_ids=frozenset([context.partition_key]))
+        yield from _sync(options, synced_at, meibel_api, warehouse, config.max_requests)
+
+    return meibel_api_tables
+
+
+def _sync(
+    options: SyncOptions,
+    synced_at: datetime,
     meibel_api: MeibelApiResource,
     warehouse: WarehouseResource,
+    max_requests: int | None,
 ) -> Iterator[dg.MaterializeResult[None]]:
-    synced_at = datetime.now(UTC)
-    with warehouse.open() as wh:
+    with warehouse.sync_target() as target:
 
         async def sync() -> SyncReport:
-            async with meibel_api.client(config.max_requests) as client:
-                return await run_sync(client, wh, config.options(), synced_at, progress.info)
+            async with meibel_api.client(max_requests) as client:
+                return await run_sync(client, target, options, synced_at, progress.info)
 
         report = asyncio.run(sync())
-        progress.info(f"{report.requests} requests: {dict(report.requests_by_endpoint)}")
-        common: dict[str, Any] = {
-            "api_requests_this_sync": report.requests,
-            "agents_by_mode": dict(report.agents_by_mode),
-            "sessions_touched": report.sessions_touched,
-            "sessions_verified": report.sessions_verified,
-            "quarantined_this_sync": report.quarantined,
-            "agents_deferred": ", ".join(report.agents_deferred),
-            "synced_at": synced_at.isoformat(),
-        }
+    progress.info(f"{report.requests} requests: {dict(report.requests_by_endpoint)}")
+    common: dict[str, Any] = {
+        "api_requests_this_sync": report.requests,
+        "agents_by_mode": dict(report.agents_by_mode),
+        "sessions_touched": report.sessions_touched,
+        "sessions_verified": report.sessions_verified,
+        "quarantined_this_sync": report.quarantined,
+        "agents_deferred": ", ".join(report.agents_deferred),
+        "synced_at": synced_at.isoformat(),
+    }
+    with warehouse.open() as wh:
         for table in Table:
             yield dg.MaterializeResult(
                 asset_key=table.value,

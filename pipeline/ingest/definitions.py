@@ -2,20 +2,24 @@
 
 import dagster as dg
 
-from pipeline.ingest.assets import meibel_api_tables
+from pipeline.ingest.assets import api_tables_asset
 from pipeline.ingest.checks import (
     jobs_have_sessions,
     no_new_quarantined_records,
     primary_keys_unique,
     scores_within_scale,
 )
+from pipeline.ingest.partitions import AGENT_PARTITIONS
 
-defs = dg.Definitions(
-    assets=[meibel_api_tables],
-    asset_checks=[
-        primary_keys_unique,
-        scores_within_scale,
-        jobs_have_sessions,
-        no_new_quarantined_records,
-    ],
-)
+
+def ingest_definitions(per_agent: bool) -> dg.Definitions:
+    """With `per_agent`, the sync step is partitioned by agent (the Iceberg backend's runs)."""
+    return dg.Definitions(
+        assets=[api_tables_asset(AGENT_PARTITIONS if per_agent else None)],
+        asset_checks=[
+            primary_keys_unique,
+            scores_within_scale,
+            jobs_have_sessions,
+            no_new_quarantined_records,
+        ],
+    )

@@ -26,7 +26,8 @@ from pipeline.api.models import AgentSummary
 from pipeline.ingest import records
 from pipeline.ingest.jobs_decode import JobsDecoder
 from pipeline.ingest.plan import JobsPlan, jobs_plan, sessions_plan
-from pipeline.warehouse.duckdb_warehouse import AgentCommit, AgentPosition, DuckDBWarehouse
+from pipeline.warehouse.backends import SyncTarget
+from pipeline.warehouse.duckdb_warehouse import AgentCommit, AgentPosition
 from pipeline.warehouse.schemas import Table
 
 Progress = Callable[[str], None]
@@ -50,6 +51,8 @@ class SyncOptions:
     max_sessions_per_jobs_request: int = 10_000
     agents_in_parallel: int = 4
     sample_seed: int | None = None
+    # Sync only these agents (by id), as one partition of a per-agent run does; None: all.
+    agent_ids: frozenset[str] | None = None
 
 
 @dataclass
@@ -71,17 +74,19 @@ class SyncReport:
 
 async def run_sync(
     client: MeibelClient,
-    warehouse: DuckDBWarehouse,
+    warehouse: SyncTarget,
     options: SyncOptions,
     synced_at: datetime,
     progress: Progress,
 ) -> SyncReport:
     report = SyncReport(synced_at)
-    agents = await client.list_agents()
+    listed = await client.list_agents()
     rejected = records.quarantine_batch(client.drain_rejected())
     warehouse.load(
-        {Table.AGENTS: records.agents_batch(agents), Table.QUARANTINE: rejected}, synced_at
+        {Table.AGENTS: records.agents_batch(listed), Table.QUARANTINE: rejected}, synced_at
     )
+    wanted = options.agent_ids
+    agents = [agent for agent in listed if wanted is None or agent.id in wanted]
     report.fetched[Table.AGENTS] = len(agents)
     report.quarantined += rejected.num_rows
     progress(f"{len(agents)} agents")
@@ -131,7 +136,7 @@ class _SyncContext:
 
 async def _sync_agent(
     client: MeibelClient,
-    warehouse: DuckDBWarehouse,
+    warehouse: SyncTarget,
     agent: AgentSummary,
     position: AgentPosition | None,
     context: _SyncContext,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from pipeline.ingest.assets import meibel_api_tables
+from pipeline.ingest.assets import TABLES
 
 # The schedule syncs hourly; two hours without a sync means at least one was missed.
 EXPECTED_SYNC_INTERVAL = timedelta(hours=2)
@@ -16,7 +16,7 @@ EXPECTED_SYNC_INTERVAL = timedelta(hours=2)
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
     freshness_checks = dg.build_last_update_freshness_checks(
-        assets=[meibel_api_tables], lower_bound_delta=EXPECTED_SYNC_INTERVAL
+        assets=[dg.AssetKey(name) for name in TABLES], lower_bound_delta=EXPECTED_SYNC_INTERVAL
     )
     # Evaluates the checks on its own, so a sync that never ran is flagged, not just a late one.
     freshness_sensor = dg.build_sensor_for_freshness_checks(

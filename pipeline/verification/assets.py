@@ -70,6 +70,7 @@ def summary_reconciliation(
 ) -> dg.MaterializeResult[None]:
     with warehouse.open() as wh:
         totals = wh.reconcile(config.tolerance, datetime.now(UTC))
+        warehouse.publish(wh, "summary_reconciliation")
         rows = wh.row_count("summary_reconciliation")
     metadata: dict[str, int] = {"dagster/row_count": rows}
     for level in totals:

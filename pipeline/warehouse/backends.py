@@ -29,6 +29,7 @@ from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE, IcebergWareh
 from pipeline.warehouse.schemas import Table
 
 BackendName = Literal["duckdb", "iceberg"]
+DEFAULT_DUCKDB_PATH = "data/meibel.duckdb"
 
 # The resource builds on this module, so the default file is stated here, not imported from it.
 DEFAULT_DUCKDB_PATH = "data/meibel.duckdb"

@@ -106,9 +106,7 @@ def test_canonical_responses_take_the_fast_path(decoder: JobsDecoder) -> None:
     assert decoded.table.schema == schemas.SCORING_JOBS
 
 
-@pytest.mark.parametrize(
-    "body", [b'[{"job_id": "a"', b"not json", b'{"data": []}', b"", b"[1, 2"]
-)
+@pytest.mark.parametrize("body", [b'[{"job_id": "a"', b"not json", b'{"data": []}', b"", b"[1, 2"])
 def test_a_broken_body_is_a_retryable_bad_response(decoder: JobsDecoder, body: bytes) -> None:
     with pytest.raises(InvalidResponseError):
         decoder(body, REQUEST)
