@@ -26,8 +26,8 @@ from dagster_postgres import (
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
-from pipeline.ingest import definitions as ingest
-from pipeline.ingest.assets import meibel_api_tables
+from pipeline.ingest.assets import TABLES
+from pipeline.ingest.definitions import ingest_definitions
 from pipeline.simulator import SimulatorServer
 from tests.orchestration.conftest import PostgresServer
 
@@ -89,7 +89,7 @@ def test_a_cli_sync_keeps_its_run_and_event_log_in_postgres(
                 run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION, limit=1000
             ).records
         }
-        assert set(meibel_api_tables.keys) <= materialized
+        assert {dg.AssetKey(name) for name in TABLES} <= materialized
 
         evaluations = [
             record.event_log_entry.dagster_event.asset_check_evaluation_data
@@ -100,7 +100,9 @@ def test_a_cli_sync_keeps_its_run_and_event_log_in_postgres(
         ]
         passed = {evaluation.asset_check_key for evaluation in evaluations if evaluation.passed}
         ingest_checks = {
-            key for checks in ingest.defs.asset_checks or [] for key in checks.check_keys
+            key
+            for checks in ingest_definitions(per_agent=False).asset_checks or []
+            for key in checks.check_keys
         }
         assert ingest_checks
         assert ingest_checks <= passed
