@@ -21,7 +21,7 @@ from pipeline.ingest.plan import jobs_plan, sessions_plan
 
 # The budget of session summaries shared between a sync's agents: private to the sync, used
 # here so that the model and the sync cannot share them out differently.
-from pipeline.ingest.sync import SyncOptions, VerifySessions, _verification
+from pipeline.ingest.sync import SyncOptions, VerifySessions, verification_budget
 from pipeline.warehouse.duckdb_warehouse import AgentPosition
 
 # Endpoints as MeibelClient counts them (SyncReport.requests_by_endpoint).
@@ -106,7 +106,7 @@ def sync_requests(
     """
     total_agents = sum(copies for _, copies in agents)
     requests = Counter({"agents": _listing_pages(total_agents, config.page_size)})
-    verification = _verification(options, total_agents)
+    verification = verification_budget(options, total_agents)
     for agent, copies in agents:
         cost = agent_cost(agent, options, config)
         for endpoint, n in cost.requests.items():

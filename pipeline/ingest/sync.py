@@ -93,7 +93,7 @@ async def run_sync(
     positions = warehouse.agent_positions()
     slots = asyncio.Semaphore(options.agents_in_parallel)
     context = _SyncContext(
-        options, report, progress, JobsDecoder(), _verification(options, len(agents))
+        options, report, progress, JobsDecoder(), verification_budget(options, len(agents))
     )
 
     async def sync_one(agent: AgentSummary) -> None:
@@ -131,7 +131,7 @@ class _SyncContext:
     report: SyncReport
     progress: Progress
     decoder: JobsDecoder
-    verification: _Verification
+    verification: VerificationBudget
 
 
 async def _sync_agent(
@@ -210,7 +210,7 @@ async def _jobs_of(client: MeibelClient, decoder: JobsDecoder, plan: JobsPlan) -
 
 
 @dataclass
-class _Verification:
+class VerificationBudget:
     """A sync's budget of session summaries, shared out between its agents as they ask.
 
     Each agent gets at most an even share of what is left among the agents still to ask, so
@@ -230,12 +230,12 @@ class _Verification:
         return granted
 
 
-def _verification(options: SyncOptions, agents: int) -> _Verification:
+def verification_budget(options: SyncOptions, agents: int) -> VerificationBudget:
     if options.verify_sessions == "all":
-        return _Verification(None, agents)
+        return VerificationBudget(None, agents)
     if options.verify_sessions == "none":
-        return _Verification(0, agents)
-    return _Verification(options.verify_sessions, agents)
+        return VerificationBudget(0, agents)
+    return VerificationBudget(options.verify_sessions, agents)
 
 
 def _sample(session_ids: Sequence[str], size: int, options: SyncOptions) -> list[str]:
