@@ -25,11 +25,9 @@ import pytest
 from filelock import FileLock
 from psycopg2 import sql
 
+from tests.debian_packages import apt_install
+
 PG_ROOT = Path("/usr/lib/postgresql")
-INSTALL = (
-    ["apt-get", "update"],
-    ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
-)
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 
@@ -73,7 +71,7 @@ def postgres_bin() -> Path:
     # Test workers run in parallel: one installs while the others wait for it, not for dpkg.
     with FileLock(Path(tempfile.gettempdir()) / "meibel-postgresql-install.lock"):
         if _bin_dir() is None:
-            _install()
+            apt_install("postgresql", "a PostgreSQL server is needed for the Dagster storage tests")
     found = _bin_dir()
     if found is None:
         pytest.fail(f"apt-get installed postgresql, but no initdb is under {PG_ROOT}/*/bin")
@@ -161,19 +159,6 @@ def _bin_dir() -> Path | None:
         return int(version) if version.isdigit() else 0
 
     return max(candidates, key=major)
-
-
-def _install() -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in INSTALL:
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"`{' '.join(command)}` failed (exit {done.returncode}); a PostgreSQL server is "
-                f"needed for the Dagster storage tests:\n{(done.stdout + done.stderr)[-3000:]}"
-            )
 
 
 def _unprivileged_owner() -> pwd.struct_passwd | None:

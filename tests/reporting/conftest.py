@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,15 +10,12 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from tests.debian_packages import apt_install
 from tests.e2e.sync_env import SyncEnv
 from tests.marts.synced import environment, shared_sync
 from tests.reporting.cdp import SCREENSHOTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-INSTALL = (
-    ["apt-get", "update"],
-    ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-)
 
 
 @pytest.fixture(scope="session")
@@ -35,23 +31,10 @@ def chromium() -> Path:
     # Test workers run in parallel: one installs while the others wait for it, not for dpkg.
     with FileLock(Path(tempfile.gettempdir()) / "meibel-chromium-install.lock"):
         if not CHROMIUM.exists():
-            _install()
+            apt_install("chromium", "Chromium is needed for the report test")
     if not CHROMIUM.exists():
         pytest.fail(f"apt-get installed chromium, but {CHROMIUM} is still missing")
     return CHROMIUM
-
-
-def _install() -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in INSTALL:
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"`{' '.join(command)}` failed (exit {done.returncode}); Chromium is needed "
-                f"for the report test:\n{(done.stdout + done.stderr)[-3000:]}"
-            )
 
 
 @pytest.fixture
