@@ -16,6 +16,9 @@ import pytest
 
 from pipeline.simulator import SimulatorConfig, SimulatorServer
 
+# A real PostgreSQL server on loopback, for the tests of Dagster's storage in it.
+pytest_plugins = ["tests.postgres_server"]
+
 SMALL_SIMULATOR = SimulatorConfig(
     seed=7,
     agents=6,

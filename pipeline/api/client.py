@@ -75,6 +75,8 @@ class ClientConfig:
     # The longest a request waits for the rate-limit window; a longer wait raises
     # RateLimitExhausted instead of sleeping through, say, a spent daily quota.
     max_rate_limit_wait_s: float = 300.0
+    # How many clients share the key's rate limit right now, this one included (see Pacer).
+    sharers: Callable[[], int] | None = field(default=None, compare=False)
 
 
 def api_path(*segments: str) -> str:
@@ -93,7 +95,7 @@ class MeibelClient:
         self.config = config
         self.requests_by_endpoint: Counter[str] = Counter()
         self.rejected: list[RejectedRecord] = []
-        self.pacer = Pacer(max_wait_s=config.max_rate_limit_wait_s)
+        self.pacer = Pacer(config.max_rate_limit_wait_s, config.sharers)
         self._slots = asyncio.Semaphore(config.max_in_flight)
         self._http: httpx.AsyncClient | None = None
 

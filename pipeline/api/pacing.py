@@ -23,13 +23,15 @@ by other clients of the same key as well. The pacer follows the server's count:
 
 All requests of one client share one pacer. Two clients on one key each keep within what the
 server last told them, so neither bursts past Remaining; the 429s they may still draw from
-each other are waited out as above.
+each other are waited out as above. Clients that know of each other (the runs holding the
+Dagster pool on the key) say how many they are with `sharers`: each then takes only its share
+of what a window has left, so that together they stay within it instead of racing for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -62,16 +64,21 @@ class Permit:
 class Pacer:
     """Shared by every request of one client. Use `async with pacer.permit() as permit:`."""
 
-    def __init__(self, max_wait_s: float) -> None:
+    def __init__(self, max_wait_s: float, sharers: Callable[[], int] | None = None) -> None:
         self.max_wait_s = max_wait_s
+        # How many clients split the key's windows at the moment (us included); read at the
+        # first word on each window.
+        self._sharers = sharers
         self._changed = asyncio.Condition()
         self._mode: Mode = "unknown"
         self._generation = 0
         self._probing = False
         self._in_flight = 0
         # The window's count: `base` requests were free when it began, we have been granted
-        # `sent` of them, and others have been seen spending `others`.
+        # `sent` of them, and others have been seen spending `others`. Ours to send of it:
+        # up to `allowance`, counted like `sent`.
         self._base = 0
+        self._allowance = 0
         self._sent = 0
         self._others = 0
         self._reset_at = 0.0  # loop time by which the window frees a slot
@@ -127,12 +134,12 @@ class Pacer:
             # The window has freed at least one slot since: a probe finds out how many.
             self._mode = "unknown"
             self._generation += 1
-            self._base = self._sent = self._others = 0
+            self._base = self._allowance = self._sent = self._others = 0
         return None if self._probing else self._grant(probe=True)
 
     @property
     def _remaining(self) -> int:
-        return self._base - self._sent - self._others
+        return min(self._allowance, self._base - self._others) - self._sent
 
     def _grant(self, probe: bool) -> Permit:
         self._in_flight += 1
@@ -162,7 +169,9 @@ class Pacer:
             if self._mode != "known":
                 # The first word on this window: all still in flight may be uncounted yet.
                 self._mode, self._reset_at = "known", reset_at
-                self._base = self._sent + max(0, info.remaining - self._in_flight)
+                free = max(0, info.remaining - self._in_flight)
+                self._base = self._sent + free
+                self._allowance = self._sent + self._share_of(free)
                 self._others = 0
             else:
                 # Spent so far: base - Remaining. Of that, ours can be at most all we have sent.
@@ -176,3 +185,8 @@ class Pacer:
             )
             self._mode, self._others = "known", max(0, self._base - self._sent)
             self._reset_at = max(self._reset_at, self._paused_until)
+
+    def _share_of(self, free: int) -> int:
+        """Our part of `free` requests; at least one, so that every sharer moves on."""
+        sharers = 1 if self._sharers is None else max(1, self._sharers())
+        return max(1, free // sharers) if free else 0

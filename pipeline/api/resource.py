@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
 from pydantic import Field
 
@@ -19,8 +21,11 @@ class MeibelApiResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     max_attempts: int = Field(default=6, description="Attempts per request, retries included.")
     deadline_s: float = Field(default=120.0, description="Longest a request may keep retrying.")
 
-    def client(self, max_requests: int | None = None) -> MeibelClient:
-        """A client for one sync; `max_requests` caps what that sync may spend."""
+    def client(
+        self, max_requests: int | None = None, sharers: Callable[[], int] | None = None
+    ) -> MeibelClient:
+        """A client for one sync; `max_requests` caps what that sync may spend, `sharers` says
+        how many clients split the key's rate limit at the moment."""
         return MeibelClient(
             ClientConfig(
                 base_url=self.base_url,
@@ -29,5 +34,6 @@ class MeibelApiResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 timeout_s=self.timeout_s,
                 retry=RetryPolicy(max_attempts=self.max_attempts, deadline_s=self.deadline_s),
                 max_requests=max_requests,
+                sharers=sharers,
             )
         )

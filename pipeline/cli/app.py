@@ -17,7 +17,12 @@ from pipeline.capacity.cli import capacity_command
 from pipeline.cli import render
 from pipeline.cli.errors import explain
 from pipeline.cli.result_files import ResultFormat, format_for, write_result
-from pipeline.cli.run_sync import SyncOutcome, run_sync_job, warehouse_path
+from pipeline.cli.run_sync import (
+    NoWarehouseError,
+    SyncOutcome,
+    read_warehouse,
+    run_sync_job,
+)
 from pipeline.ingest.sync import DEFAULT_VERIFY_SESSIONS
 from pipeline.reporting.data import MissingMartsError
 from pipeline.reporting.dictionary_doc import render_dictionary
@@ -26,8 +31,8 @@ from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WA
 from pipeline.simulator import SimulatorConfig, SimulatorServer
 from pipeline.simulator.faults import FAULT_PROFILES
 from pipeline.simulator.server import serve
+from pipeline.warehouse.backends import ENV_BACKEND, WarehouseSettings
 from pipeline.warehouse.dictionary import reference_dictionary
-from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 
 app = typer.Typer(
     help="Sync Meibel confidence scores into a DuckDB warehouse, verified against the API.",
@@ -112,6 +117,8 @@ def demo(
             {
                 ENV_BASE_URL: simulator.base_url,
                 ENV_API_KEY: simulator.api_key,
+                # The demo's warehouse is always a fresh DuckDB file, whatever is configured.
+                ENV_BACKEND: "duckdb",
                 ENV_WAREHOUSE: str(directory / "meibel.duckdb"),
                 ENV_EXPORT_DIR: str(directory / "exports"),
             }
@@ -190,10 +197,6 @@ def sql(
     ] = None,
 ) -> None:
     """Run a query on the warehouse (read-only): print it as a table, or write it out."""
-    path = warehouse_path()
-    if not Path(path).exists():
-        render.error(f"no warehouse at {path}: run a sync first, or set {ENV_WAREHOUSE}.")
-        raise typer.Exit(EXIT_USAGE)
     chosen = fmt or (format_for(output) if output else None) or ResultFormat.TABLE
     if chosen is ResultFormat.TABLE and output is not None:
         render.error(f"say which format to write {output} in: --format csv, json or parquet.")
@@ -202,8 +205,11 @@ def sql(
         render.error("parquet is written to a file: add --output PATH.")
         raise typer.Exit(EXIT_USAGE)
     try:
-        with DuckDBWarehouse.open(path, read_only=True) as wh:
+        with read_warehouse() as wh:
             result = wh.query(query)
+    except NoWarehouseError as error:
+        render.error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
     except duckdb.Error as error:
         render.error(str(error).splitlines()[0])
         raise typer.Exit(EXIT_FAILED) from None
@@ -223,15 +229,12 @@ def report(
     ] = None,
 ) -> None:
     """Write the HTML score report from the current warehouse (read-only)."""
-    path = warehouse_path()
-    if not Path(path).exists():
-        render.error(f"no warehouse at {path}: run a sync first, or set {ENV_WAREHOUSE}.")
-        raise typer.Exit(EXIT_USAGE)
-    target = output or default_report_path(path)
+    settings = WarehouseSettings.from_env()
+    target = output or default_report_path(settings.duckdb_path)
     try:
-        with DuckDBWarehouse.open(path, read_only=True) as wh:
-            write_report(wh, target, path, datetime.now(UTC))
-    except MissingMartsError as error:
+        with read_warehouse() as wh:
+            write_report(wh, target, settings.location, datetime.now(UTC))
+    except (NoWarehouseError, MissingMartsError) as error:
         render.error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     except duckdb.Error as error:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +13,9 @@ from typing import Any
 import dagster as dg
 
 from pipeline.definitions import build_definitions
+from pipeline.orchestration.agent_runs import AGENT_SYNC_JOB, VERIFY_JOB, agents_sensor_tick
+from pipeline.warehouse.backends import ENV_DUCKDB_PATH, WarehouseSettings, open_warehouse
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse, LevelTotals
-from pipeline.warehouse.resource import DEFAULT_WAREHOUSE
 
 RECONCILIATION_CHECK = "summaries_match_api"
 
@@ -33,57 +37,107 @@ class SyncOutcome:
         return sum(level.mismatched for level in self.reconciliation)
 
 
-def warehouse_path() -> str:
-    return os.environ.get("MEIBEL_WAREHOUSE", DEFAULT_WAREHOUSE)
+class NoWarehouseError(Exception):
+    """Nothing has been synced into the configured warehouse yet."""
+
+
+@contextmanager
+def read_warehouse() -> Iterator[DuckDBWarehouse]:
+    """The configured warehouse, for reading: the DuckDB file (read-only), or a snapshot of
+    the Iceberg tables in memory."""
+    settings = WarehouseSettings.from_env()
+    if settings.backend == "iceberg":
+        with open_warehouse(settings) as backend, backend.query_engine() as engine:
+            yield engine
+        return
+    if not Path(settings.duckdb_path).exists():
+        raise NoWarehouseError(
+            f"no warehouse at {settings.duckdb_path}: run a sync first, or set {ENV_DUCKDB_PATH}."
+        )
+    with DuckDBWarehouse.open(settings.duckdb_path, read_only=True) as warehouse:
+        yield warehouse
 
 
 def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncOutcome:
-    job = build_definitions().resolve_job_def("meibel_sync")
-    run_config = {
-        "ops": {"meibel_api_tables": {"config": sync_config}},
-        # Dagster's own event log goes to the console only when asked; progress comes from ours.
-        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
-    }
+    """On DuckDB one `meibel_sync` run; on Iceberg a `meibel_agent_sync` run per agent (one
+    after another: fanning them out is the Dagster daemon's job), then `meibel_verify`."""
+    defs = build_definitions()
+    logs = {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}
+    # Dagster's own event log goes to the console only when asked; progress comes from ours.
+    sync_run_config = {"ops": {"meibel_api_tables": {"config": sync_config}}, "loggers": logs}
     with _instance() as inst:
-        result = job.execute_in_process(run_config=run_config, instance=inst, raise_on_error=False)
-        outcome = SyncOutcome(run_id=result.run_id, failure=failure_message(result))
-        outcome.sync_facts = _sync_facts(result)
-        for evaluation in result.get_asset_check_evaluations():
-            name = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
-            if not evaluation.passed:
-                severity = evaluation.severity
-                target = (
-                    outcome.warned_checks
-                    if severity == dg.AssetCheckSeverity.WARN
-                    else outcome.failed_checks
+        if WarehouseSettings.from_env().backend == "iceberg":
+            results = [
+                defs.resolve_job_def(AGENT_SYNC_JOB).execute_in_process(
+                    run_config=sync_run_config,
+                    instance=inst,
+                    partition_key=agent_id,
+                    raise_on_error=False,
                 )
-                target.append(name)
-    if not Path(warehouse_path()).exists():
-        return outcome
-    with DuckDBWarehouse.open(warehouse_path(), read_only=True) as wh:
-        outcome.row_counts = {
-            table: wh.row_count(table)
-            for table in ("agents", "sessions", "scoring_jobs", "api_session_summaries")
-        }
-        outcome.reconciliation = wh.reconciliation_totals()
-        outcome.mismatches = wh.reconciliation_mismatches(10)
+                for agent_id in agents_sensor_tick(defs, inst)
+            ]
+            results.append(
+                defs.resolve_job_def(VERIFY_JOB).execute_in_process(
+                    run_config={"loggers": logs}, instance=inst, raise_on_error=False
+                )
+            )
+        else:
+            results = [
+                defs.resolve_job_def("meibel_sync").execute_in_process(
+                    run_config=sync_run_config, instance=inst, raise_on_error=False
+                )
+            ]
+    failures = [message for result in results if (message := failure_message(result))]
+    outcome = SyncOutcome(run_id=results[0].run_id, failure=failures[0] if failures else None)
+    outcome.sync_facts = _sync_facts(results)
+    for result in results:
+        for evaluation in result.get_asset_check_evaluations():
+            if not evaluation.passed:
+                warned = evaluation.severity == dg.AssetCheckSeverity.WARN
+                target = outcome.warned_checks if warned else outcome.failed_checks
+                target.append(f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}")
+    try:
+        with read_warehouse() as wh:
+            outcome.row_counts = {
+                table: wh.row_count(table)
+                for table in ("agents", "sessions", "scoring_jobs", "api_session_summaries")
+            }
+            outcome.reconciliation = wh.reconciliation_totals()
+            outcome.mismatches = wh.reconciliation_mismatches(10)
+    except NoWarehouseError:
+        pass
     return outcome
 
 
-def _sync_facts(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
-    facts = (
+def _sync_facts(results: list[dg.ExecuteInProcessResult]) -> dict[str, Any]:
+    """What the API steps reported, added up over the runs (one per agent on Iceberg)."""
+    counts = (
         "api_requests_this_sync",
-        "agents_by_mode",
         "sessions_touched",
         "sessions_verified",
         "quarantined_this_sync",
-        "agents_deferred",
     )
-    for materialization in result.asset_materializations_for_node("meibel_api_tables"):
-        if materialization.asset_key == dg.AssetKey("sessions"):
-            metadata = materialization.metadata
-            return {name: metadata[name].value for name in facts if name in metadata}
-    return {}
+    facts: dict[str, Any] = {}
+    modes: Counter[str] = Counter()
+    deferred: list[str] = []
+    for result in results:
+        for materialization in result.asset_materializations_for_node("meibel_api_tables"):
+            if materialization.asset_key != dg.AssetKey("sessions"):
+                continue
+            metadata: dict[str, Any] = {
+                name: value.value for name, value in materialization.metadata.items()
+            }
+            for name in counts:
+                if name in metadata:
+                    facts[name] = facts.get(name, 0) + metadata[name]
+            modes.update(metadata.get("agents_by_mode") or {})
+            if metadata.get("agents_deferred"):
+                deferred.append(str(metadata["agents_deferred"]))
+    if modes:
+        facts["agents_by_mode"] = dict(modes)
+    if facts:
+        facts["agents_deferred"] = ", ".join(deferred)
+    return facts
 
 
 def _instance() -> dg.DagsterInstance:

@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from pipeline.api.client import MeibelClient
 from pipeline.api.resource import MeibelApiResource
 from pipeline.ingest.sync import (
     DEFAULT_VERIFY_SESSIONS,
@@ -122,22 +123,27 @@ def api_tables_asset(partitions: dg.PartitionsDefinition | None = None) -> dg.As
         options = config.options()
         if context.has_partition_key:
             options = replace(options, agent_ids=frozenset([context.partition_key]))
-        yield from _sync(options, synced_at, meibel_api, warehouse, config.max_requests)
+        client = meibel_api.client(config.max_requests, lambda: api_pool_holders(context.instance))
+        yield from _sync(options, synced_at, client, warehouse)
 
     return meibel_api_tables
+
+
+def api_pool_holders(instance: dg.DagsterInstance) -> int:
+    """How many steps hold a slot of the API pool now: the runs sharing the key's rate limit."""
+    return instance.event_log_storage.get_concurrency_info(API_POOL).active_slot_count
 
 
 def _sync(
     options: SyncOptions,
     synced_at: datetime,
-    meibel_api: MeibelApiResource,
+    client: MeibelClient,
     warehouse: WarehouseResource,
-    max_requests: int | None,
 ) -> Iterator[dg.MaterializeResult[None]]:
     with warehouse.sync_target() as target:
 
         async def sync() -> SyncReport:
-            async with meibel_api.client(max_requests) as client:
+            async with client:
                 return await run_sync(client, target, options, synced_at, progress.info)
 
         report = asyncio.run(sync())

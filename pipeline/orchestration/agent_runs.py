@@ -21,6 +21,7 @@ from pipeline.ingest.partitions import AGENT_PARTITIONS, AGENT_PARTITIONS_NAME
 ENV_EXECUTOR: Final = "MEIBEL_EXECUTOR"
 AGENT_SYNC_JOB: Final = "meibel_agent_sync"
 VERIFY_JOB: Final = "meibel_verify"
+AGENTS_SENSOR: Final = "meibel_agents_sensor"
 
 
 def agent_run_executor() -> dg.ExecutorDefinition:
@@ -39,21 +40,29 @@ def agent_run_executor() -> dg.ExecutorDefinition:
     raise ValueError(f"{ENV_EXECUTOR} must be in_process, multiprocess or k8s, not {kind!r}")
 
 
+_API_TABLES = dg.AssetSelection.groups(API_GROUP)
+
 meibel_agent_sync = dg.define_asset_job(
     AGENT_SYNC_JOB,
-    # Partitioned by agent as its assets are (AGENT_PARTITIONS).
-    selection=dg.AssetSelection.groups(API_GROUP),
+    # Partitioned by agent as its assets are (AGENT_PARTITIONS). One step: the tables' checks
+    # judge every agent's rows at once, so they run once, in `meibel_verify`, not per agent.
+    selection=_API_TABLES.without_checks(),
     description="Sync one agent (the run's partition) into the warehouse.",
 )
 
 meibel_verify = dg.define_asset_job(
     VERIFY_JOB,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(API_GROUP),
-    description="Recompute the API's summaries, reconcile them, rebuild marts and exports.",
+    # Everything but the tables themselves: their checks stay.
+    selection=dg.AssetSelection.all() - _API_TABLES.without_checks(),
+    description=(
+        "Check the tables the agents' runs wrote, recompute the API's summaries, reconcile them, "
+        "rebuild marts and exports."
+    ),
 )
 
 
 @dg.sensor(
+    name=AGENTS_SENSOR,
     job=meibel_agent_sync,
     minimum_interval_seconds=3600,
     default_status=dg.DefaultSensorStatus.STOPPED,
@@ -77,6 +86,19 @@ def meibel_agents_sensor(
         ],
         dynamic_partitions_requests=[AGENT_PARTITIONS.build_add_request(new)] if new else [],
     )
+
+
+def agents_sensor_tick(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[str]:
+    """One tick of the agents sensor outside the daemon (the CLI's sync): registers the agents
+    as partitions, and gives the partition keys it asks to run."""
+    sensor = defs.resolve_sensor_def(AGENTS_SENSOR)
+    with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
+        tick = sensor(context)
+    assert isinstance(tick, dg.SensorResult)
+    for request in tick.dynamic_partitions_requests or []:
+        assert isinstance(request, dg.AddDynamicPartitionsRequest)
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return [str(request.partition_key) for request in tick.run_requests or []]
 
 
 verify_hourly = dg.ScheduleDefinition(

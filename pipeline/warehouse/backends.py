@@ -29,7 +29,6 @@ from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE, IcebergWareh
 from pipeline.warehouse.schemas import Table
 
 BackendName = Literal["duckdb", "iceberg"]
-DEFAULT_DUCKDB_PATH = "data/meibel.duckdb"
 
 # The resource builds on this module, so the default file is stated here, not imported from it.
 DEFAULT_DUCKDB_PATH = "data/meibel.duckdb"
@@ -51,6 +50,13 @@ class WarehouseSettings(BaseModel):
     iceberg_catalog: str = DEFAULT_CATALOG
     iceberg_namespace: str = DEFAULT_NAMESPACE
     iceberg_dir: str = DEFAULT_EMBEDDED_DIR
+
+    @property
+    def location(self) -> str:
+        """Where the tables are, as a reader would name it."""
+        if self.backend == "duckdb":
+            return self.duckdb_path
+        return f"Iceberg catalog {self.iceberg_catalog}, namespace {self.iceberg_namespace}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WarehouseSettings:

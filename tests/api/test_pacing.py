@@ -16,6 +16,7 @@ from tests.api.support import (
     SimulatorFactory,
     assert_same,
     call,
+    client_for,
     fetch_everything,
     without,
     world_everything,
@@ -71,6 +72,38 @@ def test_a_client_does_not_burst_past_what_another_left(
 
     call(sim, fan_out)
     assert sim.stats.rate_limited() == 0
+
+
+def test_clients_sharing_a_key_split_each_window_and_draw_no_429(
+    simulator_factory: SimulatorFactory,
+) -> None:
+    """Two runs' clients start at once on one key: each takes half of what a window has left,
+    where each on its own would take it all (and together draw 429s)."""
+    sim = simulator_factory(sessions_per_agent=12, rate_limit=WINDOW)
+    wanted = session_ids(sim, 60)
+    halves = (wanted[:30], wanted[30:])
+    seen_sharers: list[int] = []
+
+    def two_sharers() -> int:
+        seen_sharers.append(2)
+        return 2
+
+    async def both() -> list[MeibelClient]:
+        clients = [client_for(sim, sharers=two_sharers, max_in_flight=8) for _ in halves]
+
+        async def fan_out(client: MeibelClient, pairs: list[tuple[str, str]]) -> None:
+            async with client:
+                await asyncio.gather(*(client.session_summary(a, s) for a, s in pairs))
+
+        await asyncio.gather(*(fan_out(c, p) for c, p in zip(clients, halves, strict=True)))
+        return clients
+
+    clients = asyncio.run(both())
+    assert sum(client.requests_made for client in clients) == sim.stats.count() == 60
+    assert sim.stats.rate_limited() == 0
+    assert sim.stats.count(status=429) == 0
+    # Asked once per window each: 60 requests at 20 per window need at least three.
+    assert len(seen_sharers) >= 6
 
 
 def test_a_key_spent_by_someone_else_costs_one_429_then_waits(

@@ -19,7 +19,7 @@ def test_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:
         InstanceRef.from_dir(str(tmp_path), config_dir=str(ROOT))
     ) as instance:
         limits = instance.get_concurrency_config()
-    assert limits.pool_config.default_pool_limit == 1
+    assert limits.pool_config.default_pool_limit == 4
     assert [(t["key"], t["limit"]) for t in limits.run_queue_config.tag_concurrency_limits] == [
         ("meibel/warehouse", 1)
     ]

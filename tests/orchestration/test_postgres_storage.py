@@ -8,10 +8,8 @@ fresh instance object and plain SQL both find them.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -29,27 +27,9 @@ from pipeline.cli.app import app
 from pipeline.ingest.assets import TABLES
 from pipeline.ingest.definitions import ingest_definitions
 from pipeline.simulator import SimulatorServer
-from tests.orchestration.conftest import PostgresServer
+from tests.postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILE = ROOT / "deploy" / "dagster-postgres.yaml"
-
-
-@pytest.fixture
-def dagster_home(postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A DAGSTER_HOME holding the operator's profile, on a database of its own."""
-    database = f"dagster_{uuid.uuid4().hex[:12]}"
-    postgres.create_database(database)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROFILE, home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setenv("DAGSTER_PG_HOST", postgres.host)
-    monkeypatch.setenv("DAGSTER_PG_PORT", str(postgres.port))
-    monkeypatch.setenv("DAGSTER_PG_USER", postgres.user)
-    monkeypatch.setenv("DAGSTER_PG_PASSWORD", postgres.password)
-    monkeypatch.setenv("DAGSTER_PG_DB", database)
-    return home
 
 
 def test_a_cli_sync_keeps_its_run_and_event_log_in_postgres(
@@ -73,7 +53,7 @@ def test_a_cli_sync_keeps_its_run_and_event_log_in_postgres(
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
         concurrency = instance.get_concurrency_config()
-        assert concurrency.pool_config.default_pool_limit == 1
+        assert concurrency.pool_config.default_pool_limit == 4
         assert [
             (limit["key"], limit["limit"])
             for limit in concurrency.run_queue_config.tag_concurrency_limits

@@ -8,6 +8,7 @@ warehouse is in that bucket, reached through pyarrow's S3 filesystem like any S3
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,8 @@ _buckets = itertools.count()
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
+    # Its request log says nothing a failing test needs, and buries what does.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -72,3 +75,21 @@ def catalog(catalog_properties: dict[str, str]) -> Iterator[SqlCatalog]:
 @pytest.fixture
 def iceberg(catalog: SqlCatalog) -> IcebergWarehouse:
     return IcebergWarehouse(catalog)
+
+
+@pytest.fixture
+def iceberg_environment(
+    monkeypatch: pytest.MonkeyPatch, catalog_properties: dict[str, str]
+) -> dict[str, str]:
+    """The switch to the Iceberg backend, set as an operator sets it: the backend's name, and
+    the catalog in pyiceberg's own PYICEBERG_CATALOG__MEIBEL__* variables."""
+    environment = {
+        "MEIBEL_WAREHOUSE_BACKEND": "iceberg",
+        **{
+            f"PYICEBERG_CATALOG__MEIBEL__{name.upper().replace('.', '__').replace('-', '_')}": value
+            for name, value in catalog_properties.items()
+        },
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return environment

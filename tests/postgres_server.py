@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from psycopg2 import sql
 from tests.debian_packages import apt_install
 
 PG_ROOT = Path("/usr/lib/postgresql")
+# The operator's instance profile (deploy/README.md), storage in PostgreSQL.
+PROFILE = Path(__file__).resolve().parents[1] / "deploy" / "dagster-postgres.yaml"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 
@@ -147,6 +150,23 @@ def postgres(postgres_bin: Path) -> Iterator[PostgresServer]:
                 process.wait()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def dagster_home(postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A DAGSTER_HOME holding the operator's profile, on a database of its own."""
+    database = f"dagster_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(database)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROFILE, home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_PG_HOST", postgres.host)
+    monkeypatch.setenv("DAGSTER_PG_PORT", str(postgres.port))
+    monkeypatch.setenv("DAGSTER_PG_USER", postgres.user)
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", postgres.password)
+    monkeypatch.setenv("DAGSTER_PG_DB", database)
+    return home
 
 
 def _bin_dir() -> Path | None:
