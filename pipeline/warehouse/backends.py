@@ -25,6 +25,7 @@ from pipeline.warehouse.duckdb_warehouse import (
     HeldSession,
 )
 from pipeline.warehouse.iceberg.catalog import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR, open_catalog
+from pipeline.warehouse.iceberg.maintenance import Expired
 from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE, IcebergWarehouse
 from pipeline.warehouse.schemas import Table
 
@@ -97,6 +98,10 @@ class Backend(Protocol):
         """Store a table the query engine rebuilt (summary_reconciliation) in the warehouse."""
         ...
 
+    def expire_snapshots(self, older_than: datetime) -> list[Expired]:
+        """Drop the warehouse's versions older than `older_than`, and the files only they use."""
+        ...
+
 
 @dataclass(frozen=True)
 class DuckDBBackend:
@@ -112,6 +117,10 @@ class DuckDBBackend:
     def publish(self, engine: DuckDBWarehouse, table: str) -> None:
         """Nothing to copy: the query engine is the warehouse."""
 
+    def expire_snapshots(self, older_than: datetime) -> list[Expired]:
+        """Nothing to expire: a DuckDB file keeps no old versions."""
+        return []
+
 
 @dataclass(frozen=True)
 class IcebergBackend:
@@ -126,6 +135,9 @@ class IcebergBackend:
 
     def publish(self, engine: DuckDBWarehouse, table: str) -> None:
         self.warehouse.publish(engine, table)
+
+    def expire_snapshots(self, older_than: datetime) -> list[Expired]:
+        return self.warehouse.expire_snapshots(older_than)
 
 
 @contextmanager

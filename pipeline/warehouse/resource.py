@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -24,6 +25,7 @@ from pipeline.warehouse.backends import (
 )
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 from pipeline.warehouse.iceberg.catalog import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR
+from pipeline.warehouse.iceberg.maintenance import Expired
 from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE
 
 DEFAULT_WAREHOUSE = DEFAULT_DUCKDB_PATH
@@ -123,6 +125,11 @@ class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         """Store a table the SQL models rebuilt in `engine` (a no-op on DuckDB: it is there)."""
         with self._opened() as backend:
             backend.publish(engine, table)
+
+    def expire_snapshots(self, older_than: datetime) -> list[Expired]:
+        """Drop the warehouse's versions older than `older_than` and the files only they use."""
+        with self._opened() as backend:
+            return backend.expire_snapshots(older_than)
 
     def _forget_engine(self) -> None:
         if self._engine_scope is not None:

@@ -22,6 +22,7 @@ from dagster._config.field_utils import IntEnvVar
 from pyiceberg.utils.config import Config
 
 from pipeline import resources
+from pipeline.definitions import build_definitions
 from pipeline.orchestration.jobs import hourly_sync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,6 +343,19 @@ def test_the_readme_pins_the_chart_to_the_locked_dagster() -> None:
     assert pinned == {dagster_version}
     # The schedule the README has the operator turn on is the one the code location defines.
     assert f"schedule start {hourly_sync.name}" in readme
+
+
+def test_the_sensor_and_schedules_the_readme_starts_exist_on_iceberg() -> None:
+    readme = (DEPLOY / "README.md").read_text()
+    started = re.findall(r"(sensor|schedule) start (\w+)", readme.split("## 2. Kubernetes")[1])
+    assert {kind for kind, _ in started} == {"sensor", "schedule"}
+    with mock.patch.dict(os.environ, {"MEIBEL_WAREHOUSE_BACKEND": "iceberg"}):
+        defs = build_definitions()
+    for kind, name in started:
+        found = (
+            defs.resolve_sensor_def(name) if kind == "sensor" else defs.resolve_schedule_def(name)
+        )
+        assert found.name == name
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import TableAlreadyExistsError
 from pyiceberg.table import Table as IcebergTable
+from pyiceberg.table import TableProperties
 
 from pipeline.warehouse.duckdb_warehouse import TABLE_KEYS
 from pipeline.warehouse.schemas import TIMESTAMP
@@ -95,8 +96,17 @@ def _normalised(field: pa.Field) -> pa.Field:
     return field
 
 
+# Every commit writes a new metadata file; these keep only the newest of them (snapshots and
+# the files they reach are expired by maintenance.py).
+METADATA_PROPERTIES: Mapping[str, str] = {
+    TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED: "true",
+    TableProperties.METADATA_PREVIOUS_VERSIONS_MAX: "20",
+}
+
+
 def ensure_table(catalog: Catalog, namespace: str, layout: TableLayout) -> IcebergTable:
-    """Create the table (partition spec and identifier fields with it) or bring its schema up."""
+    """Create the table (partition spec and identifier fields with it) or bring its schema and
+    properties up to date."""
     identifier = (namespace, layout.name)
     if not catalog.table_exists(identifier):
         # Another writer may create it first: same derivation, same table.
@@ -108,11 +118,15 @@ def ensure_table(catalog: Catalog, namespace: str, layout: TableLayout) -> Icebe
         with table.update_schema() as update:
             update.union_by_name(layout.iceberg_schema)
         table = catalog.load_table(identifier)
+    if any(table.properties.get(key) != value for key, value in METADATA_PROPERTIES.items()):
+        with table.transaction() as transaction:
+            transaction.set_properties(dict(METADATA_PROPERTIES))
+        table = catalog.load_table(identifier)
     return table
 
 
 def _create(catalog: Catalog, identifier: tuple[str, str], layout: TableLayout) -> None:
-    properties = {}
+    properties = dict(METADATA_PROPERTIES)
     if layout.agent is not None:
         # Exact bounds (not the default 16-character prefix) let a replace of one agent's rows
         # drop its files from their statistics instead of reading every file to filter it:

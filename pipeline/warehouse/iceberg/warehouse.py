@@ -44,6 +44,7 @@ from pipeline.warehouse.duckdb_warehouse import (
     DuckDBWarehouse,
     HeldSession,
 )
+from pipeline.warehouse.iceberg.maintenance import Expired, expire_snapshots
 from pipeline.warehouse.iceberg.tables import (
     AGENT_TABLES,
     TableLayout,
@@ -181,6 +182,15 @@ class IcebergWarehouse:
             iceberg.overwrite(_to_iceberg(rows, iceberg), overwrite_filter=AlwaysTrue())
 
         self._retrying(table)(replace_all)
+
+    def expire_snapshots(self, older_than: datetime) -> list[Expired]:
+        """Expire every table's snapshots made before `older_than`, deleting the files only
+        they reached (maintenance.py); safe while syncs run."""
+
+        def expire(name: str) -> Expired:
+            return expire_snapshots(self.catalog.load_table((self.namespace, name)), older_than)
+
+        return [self._retrying(name)(expire, name) for name in self.layouts]
 
     # How a write goes: read, run the DuckDB load in scratch, write back what changed.
 
