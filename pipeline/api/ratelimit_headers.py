@@ -1,9 +1,13 @@
 """Reading the published rate-limit headers: X-RateLimit-Limit, -Remaining, -Reset, Retry-After.
 
 Reset is an absolute UTC epoch second on the server's clock. It is turned into "seconds from
-now" on ours, unless the response's Date header shows the two clocks apart by more than a few
-seconds: then the server's Date stands in for its clock (it is truncated to the second, which
-only makes the wait longer, never early).
+now" on ours, unless the response's Date header shows the server's clock ahead of ours by more
+than a few seconds: then the server's Date stands in for its clock (it is truncated to the
+second, which only makes the wait longer, never early). A Date behind ours is not taken for
+the server's clock: servers stamp Date from a clock they refresh about once a second, and a
+busy one (measured: the simulator under a full sync) sends it seconds stale, which would make
+every wait for the window that much too long. Should our clock really run ahead of the server's,
+a wait ends early, draws one 429, and its Retry-After is waited out.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def seconds_until(epoch: float, response: httpx.Response) -> float:
     """Seconds from now until the server's clock shows `epoch` (never negative)."""
     now = time.time()
     server_now = _server_date(response)
-    if server_now is not None and abs(now - server_now) > _CLOCK_SKEW_TOLERANCE_S:
+    if server_now is not None and server_now - now > _CLOCK_SKEW_TOLERANCE_S:
         now = server_now
     return max(0.0, epoch - now)
 
