@@ -8,6 +8,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from unittest import mock
 
 import duckdb
 import typer
@@ -31,7 +32,13 @@ from pipeline.resources import ENV_API_KEY, ENV_BASE_URL, ENV_EXPORT_DIR, ENV_WA
 from pipeline.simulator import SimulatorConfig, SimulatorServer
 from pipeline.simulator.faults import FAULT_PROFILES
 from pipeline.simulator.server import serve
-from pipeline.warehouse.backends import ENV_BACKEND, WarehouseSettings
+from pipeline.warehouse.backends import (
+    ENV_BACKEND,
+    ENV_ICEBERG_CATALOG,
+    ENV_ICEBERG_DIR,
+    BackendName,
+    WarehouseSettings,
+)
 from pipeline.warehouse.dictionary import reference_dictionary
 
 app = typer.Typer(
@@ -43,6 +50,8 @@ app = typer.Typer(
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MISMATCH = 3
+# The demo's own Iceberg catalog: a name no pyiceberg configuration gives, so always embedded.
+DEMO_CATALOG = "meibel_demo"
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's event log too.")]
 
@@ -104,6 +113,12 @@ def demo(
     directory: Annotated[Path, typer.Option(help="Where the demo warehouse goes.")] = Path(
         "data/demo"
     ),
+    backend: Annotated[
+        BackendName,
+        typer.Option(
+            help="duckdb: one file. iceberg: Iceberg tables in an embedded catalog, an agent a run."
+        ),
+    ] = "duckdb",
     verbose: Verbose = False,
 ) -> None:
     """Start the API simulator, sync it into a fresh warehouse, and reconcile."""
@@ -113,23 +128,37 @@ def demo(
         seed=seed, agents=agents, sessions_per_agent=sessions, jobs_per_session=jobs
     )
     with SimulatorServer(config) as simulator:
-        os.environ.update(
+        # The settings hold for the demo's own run only (patch.dict puts them back after).
+        settings = mock.patch.dict(
+            os.environ,
             {
                 ENV_BASE_URL: simulator.base_url,
                 ENV_API_KEY: simulator.api_key,
-                # The demo's warehouse is always a fresh DuckDB file, whatever is configured.
-                ENV_BACKEND: "duckdb",
+                # The demo's warehouse is always a fresh one in `directory`, whatever is
+                # configured: its Iceberg catalog is one no PYICEBERG_* setting names.
+                ENV_BACKEND: backend,
                 ENV_WAREHOUSE: str(directory / "meibel.duckdb"),
+                ENV_ICEBERG_CATALOG: DEMO_CATALOG,
+                ENV_ICEBERG_DIR: str(directory / "iceberg"),
                 ENV_EXPORT_DIR: str(directory / "exports"),
-            }
+            },
         )
         render.console.print(f"Simulated Meibel API at {simulator.base_url}")
-        outcome = run_sync_job({"verify_sessions": "all"}, verbose=verbose)
+        with settings:
+            outcome = run_sync_job({"verify_sessions": "all"}, verbose=verbose)
     _finish(outcome, allow_mismatch=False)
-    warehouse = directory / "meibel.duckdb"
+    if backend == "iceberg":
+        warehouse = directory / "iceberg"
+        query_env = (
+            f"{ENV_BACKEND}=iceberg {ENV_ICEBERG_CATALOG}={DEMO_CATALOG} "
+            f"{ENV_ICEBERG_DIR}={warehouse}"
+        )
+    else:
+        warehouse = directory / "meibel.duckdb"
+        query_env = f"{ENV_WAREHOUSE}={warehouse}"
     render.console.print(
         f"Warehouse: {warehouse}   Parquet: {directory / 'exports'}/<table>/\n"
-        f'Query it: MEIBEL_WAREHOUSE={warehouse} ./dev sql "FROM agent_score_summary"'
+        f'Query it: {query_env} ./dev sql "FROM agent_score_summary"'
     )
 
 

@@ -1,12 +1,14 @@
 """The command line on the Iceberg backend: the same commands, the same answers as on DuckDB.
 
 With MEIBEL_WAREHOUSE_BACKEND=iceberg, `sync` runs the per-agent job for each agent the API
-lists and then the verification job; `sql` and `report` read the Iceberg tables.
+lists and then the verification job; `sql` and `report` read the Iceberg tables; `demo
+--backend iceberg` does it all against the simulator, in a catalog of its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.app import app
 from pipeline.simulator import SimulatorServer
+from tests.warehouse.iceberg.support import objects_in
 
 pytestmark = pytest.mark.filterwarnings("ignore:Delete operation did not match any records")
 
@@ -54,3 +57,21 @@ def test_sync_sql_and_report_on_iceberg(env: Path, simulator: SimulatorServer) -
     reported = runner.invoke(app, ["report", "--output", str(env / "report.html")])
     assert reported.exit_code == 0, reported.output
     assert "Iceberg catalog meibel" in (env / "report.html").read_text()
+
+
+def test_the_demo_on_iceberg_stays_in_its_folder(
+    iceberg_environment: dict[str, str], s3_endpoint: str, bucket: str, tmp_path: Path
+) -> None:
+    """`demo --backend iceberg` is the laptop check of the Iceberg path: an embedded catalog in
+    the demo's folder, never the catalog the environment configures, which it leaves as found."""
+    before = dict(os.environ)
+    directory = tmp_path / "demo"
+    options = ["--backend", "iceberg", "--agents", "3", "--sessions", "6"]
+    result = runner.invoke(app, ["demo", *options, "--directory", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert "Reconciliation" in result.output
+    assert (directory / "iceberg" / "catalog.db").is_file()
+    assert (directory / "exports" / "scoring_jobs" / "_manifest.json").is_file()
+    assert not (directory / "meibel.duckdb").exists()
+    assert objects_in(s3_endpoint, bucket) == []
+    assert dict(os.environ) == before
