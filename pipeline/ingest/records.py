@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.api.models import AgentSummary, ScoreSummary, ScoringJobResponse, SessionSummary
 from pipeline.api.records import RejectedRecord
@@ -46,14 +45,6 @@ def jobs_batch(jobs: Sequence[ScoringJobResponse]) -> pa.Table:
         for job in jobs
     ]
     return pa.Table.from_pylist(rows, schema=schemas.SCORING_JOBS)
-
-
-def unique_jobs(jobs: pa.Table) -> pa.Table:
-    """One row per job: a job read twice (a repeated page, overlapping filters) keeps its last."""
-    if pc.count_distinct(jobs.column("job_id")).as_py() == jobs.num_rows:
-        return jobs
-    last = {job_id: index for index, job_id in enumerate(jobs.column("job_id").to_pylist())}
-    return jobs.take(sorted(last.values()))
 
 
 def agent_summaries_batch(summaries: Sequence[tuple[str, ScoreSummary]]) -> pa.Table:

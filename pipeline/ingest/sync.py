@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-import pyarrow as pa
-
 from pipeline.api.client import MeibelClient
 from pipeline.api.errors import RateLimitExhausted, RequestBudgetExhausted
 from pipeline.api.models import AgentSummary
@@ -141,6 +139,21 @@ async def _sync_agent(
     position: AgentPosition | None,
     context: _SyncContext,
 ) -> None:
+    try:
+        await _read_and_commit(client, warehouse, agent, position, context)
+    finally:
+        # Committed, the stage is already empty; given up, what it holds must not reach a later
+        # commit of this agent.
+        warehouse.discard_staged_jobs(agent.id)
+
+
+async def _read_and_commit(
+    client: MeibelClient,
+    warehouse: SyncTarget,
+    agent: AgentSummary,
+    position: AgentPosition | None,
+    context: _SyncContext,
+) -> None:
     options, report = context.options, context.report
     plan = sessions_plan(position, options.full_refresh, options.lookback)
     sessions = await client.list_sessions(agent.id, back_to=plan.back_to)
@@ -154,8 +167,8 @@ async def _sync_agent(
 
     versions = {sid: session.agent_version for sid, session in held.items()} | listed
     jobs = jobs_plan(agent.name, touched, versions, options.max_sessions_per_jobs_request)
-    jobs_batch = await _jobs_of(client, context.decoder, jobs)
-    changed = warehouse.changed_job_sessions(jobs_batch) & versions.keys()
+    await _stage_jobs(client, warehouse, context.decoder, agent.id, jobs)
+    changed = warehouse.changed_job_sessions(agent.id) & versions.keys()
     candidates = sorted(touched | changed)
     to_verify = _sample(candidates, context.verification.take(len(candidates)), options)
 
@@ -175,7 +188,6 @@ async def _sync_agent(
             agent_name=agent.name,
             batches={
                 Table.SESSIONS: records.sessions_batch(agent.id, sessions),
-                Table.SCORING_JOBS: jobs_batch,
                 Table.API_AGENT_SUMMARIES: records.agent_summaries_batch(
                     [(agent.name, agent_summary)]
                 ),
@@ -196,17 +208,21 @@ async def _sync_agent(
     report.sessions_verified += len(to_verify)
     context.progress(
         f"agent {agent.name!r} ({plan.mode}): {len(sessions)} sessions read, "
-        f"{len(candidates)} touched, {jobs_batch.num_rows} jobs in {len(jobs.requests)} "
-        f"requests, {len(to_verify)} verified"
+        f"{len(candidates)} touched, {loaded[Table.SCORING_JOBS]} jobs in "
+        f"{len(jobs.requests)} requests, {len(to_verify)} verified"
     )
 
 
-async def _jobs_of(client: MeibelClient, decoder: JobsDecoder, plan: JobsPlan) -> pa.Table:
-    decoded = await asyncio.gather(
-        *(client.list_jobs_as(decoder, **filters) for filters in plan.requests)
-    )
-    jobs = pa.concat_tables([records.jobs_batch([]), *(d.table for d in decoded)]).combine_chunks()
-    return records.unique_jobs(jobs)
+async def _stage_jobs(
+    client: MeibelClient, warehouse: SyncTarget, decoder: JobsDecoder, agent_id: str, plan: JobsPlan
+) -> None:
+    """Every response of the plan into the warehouse's stage as it arrives, none held here."""
+
+    async def fetch(filters: dict[str, str]) -> None:
+        decoded = await client.list_jobs_as(decoder, **filters)
+        warehouse.stage_jobs(agent_id, decoded.table)
+
+    await asyncio.gather(*(fetch(filters) for filters in plan.requests))
 
 
 @dataclass

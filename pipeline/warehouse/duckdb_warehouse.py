@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +24,9 @@ from pipeline.warehouse.sql_files import (
 )
 
 SyncMode = Literal["full", "incremental"]
+# What a load reads as `batch`: Arrow from the API, or a relation already in DuckDB (staged jobs).
+Batch: TypeAlias = pa.Table | duckdb.DuckDBPyRelation
+_NO_JOBS = SCHEMAS[Table.SCORING_JOBS].empty_table()
 
 # Order matters inside one load: the turn load reads the session summaries loaded before it.
 LOAD_ORDER: tuple[Table, ...] = (
@@ -56,7 +59,10 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class AgentCommit:
-    """What one agent's sync hands the warehouse to commit at once."""
+    """What one agent's sync hands the warehouse to commit at once.
+
+    Its jobs are those staged for it (`stage_jobs`) as they arrived, and any in `batches`.
+    """
 
     agent_id: str
     agent_name: str
@@ -92,6 +98,7 @@ class DuckDBWarehouse:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._arrivals = 0
 
     @classmethod
     @contextmanager
@@ -137,7 +144,11 @@ class DuckDBWarehouse:
     def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]:
         """One agent's sync in one transaction: its data, what is gone, settlement, position."""
         with self.transaction():
-            loaded = self._load(commit.batches, synced_at)
+            handed = commit.batches.get(Table.SCORING_JOBS)
+            if handed is not None:
+                self.stage_jobs(commit.agent_id, handed)
+            jobs = self._agent_jobs(commit.agent_id)
+            loaded = self._load({**commit.batches, Table.SCORING_JOBS: jobs}, synced_at)
             params = {
                 "agent_id": commit.agent_id,
                 "agent_name": commit.agent_name,
@@ -147,19 +158,38 @@ class DuckDBWarehouse:
             }
             if commit.mode == "full":
                 seen_sessions = commit.batches[Table.SESSIONS].select(["session_id"])
-                seen_jobs = commit.batches[Table.SCORING_JOBS].select(["job_id"])
-                with self._registered(seen_sessions=seen_sessions, seen_jobs=seen_jobs):
+                with self._registered(seen_sessions=seen_sessions, seen_jobs=jobs):
                     run_script(self.con, "loads/gone", params)
             stale = pa.table({"session_id": pa.array(commit.stale_summaries, pa.string())})
             with self._registered(stale_sessions=stale):
                 run_script(self.con, "loads/stale_summaries", params)
             run_script(self.con, "loads/session_settlement", params)
             run_script(self.con, "loads/sync_state", params)
+            run_script(self.con, "loads/discard_staged_jobs", params)
             failpoint("before-commit")
         failpoint("after-commit")
         return loaded
 
-    def _load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
+    def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
+        """Set a batch of the agent's jobs aside in DuckDB until its commit (or discard)."""
+        self._arrivals += 1
+        with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
+            params = {"agent_id": agent_id, "arrival": self._arrivals}
+            run_script(self.con, "loads/stage_jobs", params)
+
+    def discard_staged_jobs(self, agent_id: str) -> None:
+        """Forget the agent's staged jobs: its sync gave up before committing them."""
+        self._agent_jobs(agent_id)  # makes sure the stage exists
+        run_script(self.con, "loads/discard_staged_jobs", {"agent_id": agent_id})
+
+    def _agent_jobs(self, agent_id: str) -> duckdb.DuckDBPyRelation:
+        """The agent's staged jobs, one row per job, as a relation to register as a batch."""
+        # Staging nothing creates the stage for an agent that read no jobs.
+        self.stage_jobs(agent_id, _NO_JOBS)
+        run_script(self.con, "loads/staged_agent_jobs", {"agent_id": agent_id})
+        return self.con.table("agent_jobs")
+
+    def _load(self, batches: Mapping[Table, Batch], synced_at: datetime) -> dict[Table, int]:
         unknown = set(batches) - set(LOAD_ORDER)
         if unknown:
             raise ValueError(f"no load for {sorted(unknown)}")
@@ -169,7 +199,8 @@ class DuckDBWarehouse:
         for table in LOAD_ORDER:
             if table not in batches:
                 continue
-            batch = batches[table].cast(SCHEMAS[table])
+            given = batches[table]
+            batch = given.cast(SCHEMAS[table]) if isinstance(given, pa.Table) else given
             related = (
                 {"sessions_batch": batches[Table.API_SESSION_SUMMARIES]}
                 if table is Table.API_TURN_SUMMARIES
@@ -177,11 +208,11 @@ class DuckDBWarehouse:
             )
             with self._registered(batch=batch, **related):
                 run_script(self.con, f"loads/{table.value}", {"synced_at": synced_at})
-            loaded[table] = batch.num_rows
+            loaded[table] = len(batch)
         return loaded
 
     @contextmanager
-    def _registered(self, **relations: pa.Table) -> Iterator[None]:
+    def _registered(self, **relations: Batch) -> Iterator[None]:
         for name, relation in relations.items():
             self.con.register(name, relation)
         try:
@@ -201,9 +232,9 @@ class DuckDBWarehouse:
         rows = self.con.execute(sql("state/agent_sessions"), {"agent_id": agent_id}).fetchall()
         return {session_id: HeldSession(settled, version) for session_id, settled, version in rows}
 
-    def changed_job_sessions(self, jobs: pa.Table) -> set[str]:
-        """Sessions among `jobs` whose jobs are new or differ from the warehouse's."""
-        with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
+    def changed_job_sessions(self, agent_id: str) -> set[str]:
+        """Sessions among the agent's staged jobs whose jobs are new or differ from ours."""
+        with self._registered(batch=self._agent_jobs(agent_id)):
             rows = self.con.execute(sql("state/changed_job_sessions")).fetchall()
         return {session_id for (session_id,) in rows}
 

@@ -18,7 +18,7 @@ from pipeline.api.models import (
     TurnSummary,
 )
 from pipeline.ingest import records
-from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
+from pipeline.warehouse.duckdb_warehouse import AgentCommit, DuckDBWarehouse
 from pipeline.warehouse.schemas import Table
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -117,6 +117,49 @@ def test_load_is_an_upsert_that_keeps_first_seen(path: Path) -> None:
         ("j2", "completed", 9.0, "judge", T0, T0 + timedelta(hours=1)),
     ]
     assert token_usage == (10,)
+
+
+def staged_commit(jobs: list[ScoringJobResponse]) -> AgentCommit:
+    batches = agent_batches(jobs)
+    del batches[Table.SCORING_JOBS]
+    return AgentCommit("agt_1", "Support Bot", batches, mode="incremental", jobs_agent_wide=True)
+
+
+def test_staged_jobs_commit_with_their_agent_a_job_read_twice_keeping_its_last(
+    path: Path,
+) -> None:
+    with DuckDBWarehouse.open(path) as wh:
+        wh.stage_jobs(
+            "agt_1", records.jobs_batch([job("j1", "s1", "correctness", "running", None)])
+        )
+        wh.stage_jobs(
+            "agt_2", records.jobs_batch([job("k1", "s9", "correctness", "running", None)])
+        )
+        later = [
+            job("j1", "s1", "correctness", "completed", 7),
+            job("j2", "s2", "coherence", "completed", 5),
+        ]
+        wh.stage_jobs("agt_1", records.jobs_batch(later))
+        assert wh.changed_job_sessions("agt_1") == {"s1", "s2"}
+        loaded = wh.commit_agent(staged_commit([]), T0)
+        rows = wh.con.execute(
+            "SELECT job_id, status, score FROM scoring_jobs ORDER BY 1"
+        ).fetchall()
+        # The stage is empty after the commit; another agent's staged jobs wait for their own.
+        assert wh.changed_job_sessions("agt_1") == set()
+        assert wh.changed_job_sessions("agt_2") == {"s9"}
+    assert loaded[Table.SCORING_JOBS] == 2
+    assert rows == [("j1", "completed", 7.0), ("j2", "completed", 5.0)]
+
+
+def test_discarded_staged_jobs_never_reach_a_later_commit(path: Path) -> None:
+    with DuckDBWarehouse.open(path) as wh:
+        wh.stage_jobs(
+            "agt_1", records.jobs_batch([job("j1", "s1", "correctness", "running", None)])
+        )
+        wh.discard_staged_jobs("agt_1")
+        wh.commit_agent(staged_commit([]), T0)
+        assert wh.row_count("scoring_jobs") == 0
 
 
 def test_a_failing_load_leaves_every_table_as_it_was(path: Path) -> None:

@@ -98,6 +98,9 @@ class IcebergWarehouse:
         # of other writers this one had to take in.
         self.conflicts: Counter[str] = Counter()
         self._conflicts_lock = threading.Lock()
+        # Each agent's jobs as they arrived, until its commit: an agent's commit reads its rows
+        # into a scratch database made for it, which is where they are staged for the load.
+        self._staged: dict[str, list[pa.Table]] = {}
         with _scratch_connection() as con:
             _create_tables(con)
             self.layouts = derive_layouts(con)
@@ -131,7 +134,14 @@ class IcebergWarehouse:
         loaded.update(
             self._retrying("commit_agent")(self._commit_agent_tables, own_commit, synced_at)
         )
+        self.discard_staged_jobs(commit.agent_id)
         return loaded
+
+    def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
+        self._staged.setdefault(agent_id, []).append(jobs)
+
+    def discard_staged_jobs(self, agent_id: str) -> None:
+        self._staged.pop(agent_id, None)
 
     def agent_positions(self) -> dict[str, AgentPosition]:
         with self._scratch({"sync_state": AlwaysTrue(), "sessions": AlwaysTrue()}) as (wh, _):
@@ -142,9 +152,10 @@ class IcebergWarehouse:
         with self._scratch({"sessions": EqualTo(term="agent_id", value=agent_id)}) as (wh, _):
             return wh.agent_sessions(agent_id)
 
-    def changed_job_sessions(self, jobs: pa.Table) -> set[str]:
-        """Sessions among `jobs` whose jobs are new or differ from the warehouse's."""
-        names = set(jobs.column("agent_name").to_pylist())
+    def changed_job_sessions(self, agent_id: str) -> set[str]:
+        """Sessions among the agent's staged jobs whose jobs are new or differ from ours."""
+        staged = self._staged.get(agent_id, [])
+        names = {name for jobs in staged for name in jobs.column("agent_name").to_pylist()}
         # The jobs of a batch are read by agent name; one without a name may be stored anywhere.
         stored: BooleanExpression
         if None in names:
@@ -154,7 +165,12 @@ class IcebergWarehouse:
         else:
             stored = AlwaysFalse()
         with self._scratch({"scoring_jobs": stored}) as (wh, _):
-            return wh.changed_job_sessions(jobs)
+            self._restage(wh, agent_id)
+            return wh.changed_job_sessions(agent_id)
+
+    def _restage(self, scratch: DuckDBWarehouse, agent_id: str) -> None:
+        for jobs in self._staged.get(agent_id, []):
+            scratch.stage_jobs(agent_id, jobs)
 
     # The reading side: the tables in DuckDB, so every SQL model runs over them unchanged.
 
@@ -210,6 +226,7 @@ class IcebergWarehouse:
             for name, column in AGENT_TABLES.items()
         }
         with self._scratch(filters) as (wh, reads):
+            self._restage(wh, commit.agent_id)
             loaded = wh.commit_agent(commit, synced_at)
             self._write_back(wh, reads, agent_name=commit.agent_name)
         return loaded
