@@ -8,9 +8,12 @@ from typing import Any
 
 import dagster as dg
 import pytest
+import yaml
 
 from pipeline.simulator import SimulatorServer
 from tests.e2e.sync_env import SyncEnv, SyncEnvFactory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -20,7 +23,9 @@ def sync_env_factory(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[SyncEnvFactory]:
     """`sync_env_factory(**simulator_overrides)`: a simulator, a fresh warehouse, env set."""
-    with dg.instance_for_test() as instance:
+    # The repository's concurrency settings, so that the API step holds a slot of its pool.
+    concurrency = yaml.safe_load((ROOT / "dagster.yaml").read_text())["concurrency"]
+    with dg.instance_for_test(overrides={"concurrency": concurrency}) as instance:
 
         def make(**overrides: Any) -> SyncEnv:
             simulator = simulator_factory(**overrides)

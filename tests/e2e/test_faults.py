@@ -127,6 +127,19 @@ def test_a_rate_limited_api_draws_no_429_of_our_making(
     assert stats.rate_limited() == 0
 
 
+def test_a_rate_limited_api_draws_no_429_through_dagster_either(
+    sync_env_factory: SyncEnvFactory,
+) -> None:
+    """The Dagster step's client asks the instance how many steps share the key's pool."""
+    env = sync_env_factory(agents=3, sessions_per_agent=10, rate_limit="20/2 seconds")
+    assert env.sync().success
+    assert_warehouse_equals_api(env)
+    assert env.simulator.stats.count() > 20
+    assert env.simulator.stats.rate_limited() == 0
+    pool = env.instance.event_log_storage.get_concurrency_info("meibel_api")
+    assert (pool.slot_count, pool.active_slot_count) == (4, 0)
+
+
 def test_a_spent_request_budget_commits_what_finished_and_the_next_sync_carries_on(
     sync_env_factory: SyncEnvFactory,
 ) -> None:
