@@ -148,9 +148,12 @@ class MeibelClient:
         so an incremental read costs the pages of what is new, not of the whole history.
         """
         path = api_path("agents", agent_id, "sessions")
+        if back_to is None:
+            # The whole listing: its pages are fetched at once, once the first tells the total.
+            return await self._paged("sessions", path, SessionSummary, "session_id")
 
         def reached(page: list[SessionSummary]) -> bool:
-            return back_to is not None and any(s.start_time < back_to for s in page)
+            return any(s.start_time < back_to for s in page)
 
         return await self._paged("sessions", path, SessionSummary, "session_id", reached)
 

@@ -41,6 +41,36 @@ def test_a_page_smaller_than_asked_advances_by_what_arrived(
     assert client.requests_by_endpoint["sessions"] == 3
 
 
+def test_a_whole_listing_fetches_its_other_pages_at_once(
+    simulator_factory: SimulatorFactory,
+) -> None:
+    """The first page tells the total; the other four of 450 sessions are then in flight
+    together, where an incremental read (`back_to`) goes page by page until it is reached."""
+    simulator = simulator_factory(agents=1, sessions_per_agent=450)
+    agent_id = simulator.world.agent_ids[0]
+
+    class CountingInFlight(httpx.AsyncHTTPTransport):
+        now = most = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            CountingInFlight.now += 1
+            CountingInFlight.most = max(CountingInFlight.most, CountingInFlight.now)
+            try:
+                return await super().handle_async_request(request)
+            finally:
+                CountingInFlight.now -= 1
+
+    async def listing(client: MeibelClient) -> int:
+        assert client._http is not None
+        client._http._transport = CountingInFlight()
+        return len(await client.list_sessions(agent_id))
+
+    listed, client = call(simulator, listing)
+    assert listed == 450
+    assert client.requests_by_endpoint["sessions"] == 5
+    assert CountingInFlight.most == 4
+
+
 def test_sessions_created_while_paging_are_neither_lost_nor_doubled(
     simulator_factory: SimulatorFactory,
 ) -> None:
