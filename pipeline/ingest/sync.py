@@ -11,6 +11,7 @@ carries on from what was committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -48,6 +49,10 @@ class SyncOptions:
     # so a larger agent is read version by version, or session by session.
     max_sessions_per_jobs_request: int = 10_000
     agents_in_parallel: int = 4
+    # Answers for a whole agent or version (tens of MB, and several times that while decoded)
+    # in flight at once, across agents: what bounds the sync's memory. Session answers are small
+    # and go as fast as the client lets them.
+    wide_jobs_requests_at_once: int = 1
     sample_seed: int | None = None
     # Sync only these agents (by id), as one partition of a per-agent run does; None: all.
     agent_ids: frozenset[str] | None = None
@@ -91,7 +96,12 @@ async def run_sync(
     positions = warehouse.agent_positions()
     slots = asyncio.Semaphore(options.agents_in_parallel)
     context = _SyncContext(
-        options, report, progress, JobsDecoder(), verification_budget(options, len(agents))
+        options,
+        report,
+        progress,
+        JobsDecoder(),
+        verification_budget(options, len(agents)),
+        asyncio.Semaphore(options.wide_jobs_requests_at_once),
     )
 
     async def sync_one(agent: AgentSummary) -> None:
@@ -130,6 +140,7 @@ class _SyncContext:
     progress: Progress
     decoder: JobsDecoder
     verification: VerificationBudget
+    wide_jobs: asyncio.Semaphore
 
 
 async def _sync_agent(
@@ -167,7 +178,7 @@ async def _read_and_commit(
 
     versions = {sid: session.agent_version for sid, session in held.items()} | listed
     jobs = jobs_plan(agent.name, touched, versions, options.max_sessions_per_jobs_request)
-    await _stage_jobs(client, warehouse, context.decoder, agent.id, jobs)
+    await _stage_jobs(client, warehouse, context, agent.id, jobs)
     changed = warehouse.changed_job_sessions(agent.id) & versions.keys()
     candidates = sorted(touched | changed)
     to_verify = _sample(candidates, context.verification.take(len(candidates)), options)
@@ -214,13 +225,19 @@ async def _read_and_commit(
 
 
 async def _stage_jobs(
-    client: MeibelClient, warehouse: SyncTarget, decoder: JobsDecoder, agent_id: str, plan: JobsPlan
+    client: MeibelClient,
+    warehouse: SyncTarget,
+    context: _SyncContext,
+    agent_id: str,
+    plan: JobsPlan,
 ) -> None:
     """Every response of the plan into the warehouse's stage as it arrives, none held here."""
 
     async def fetch(filters: dict[str, str]) -> None:
-        decoded = await client.list_jobs_as(decoder, **filters)
-        warehouse.stage_jobs(agent_id, decoded.table)
+        wide = "agent_session_id" not in filters
+        async with context.wide_jobs if wide else contextlib.nullcontext():
+            decoded = await client.list_jobs_as(context.decoder, **filters)
+            warehouse.stage_jobs(agent_id, decoded.table)
 
     await asyncio.gather(*(fetch(filters) for filters in plan.requests))
 
