@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -51,3 +52,14 @@ def simulator_factory() -> Iterator[SimulatorFactory]:
 @pytest.fixture
 def simulator(simulator_factory: SimulatorFactory) -> SimulatorServer:
     return simulator_factory()
+
+
+@pytest.fixture
+def cli_env(simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The settings a CLI sync reads, pointing at `simulator` and a fresh folder (returned)."""
+    monkeypatch.setenv("MEIBEL_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("MEIBEL_API_KEY", simulator.api_key)
+    monkeypatch.setenv("MEIBEL_WAREHOUSE", str(tmp_path / "meibel.duckdb"))
+    monkeypatch.setenv("MEIBEL_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path

@@ -14,13 +14,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MEIBEL_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("MEIBEL_API_KEY", simulator.api_key)
-    monkeypatch.setenv("MEIBEL_WAREHOUSE", str(tmp_path / "meibel.duckdb"))
-    monkeypatch.setenv("MEIBEL_EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    return tmp_path
+def env(cli_env: Path) -> Path:
+    return cli_env
 
 
 def test_sync_then_sql(env: Path, simulator: SimulatorServer) -> None:

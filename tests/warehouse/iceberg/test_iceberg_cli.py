@@ -24,19 +24,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(
-    iceberg_environment: dict[str, str],
-    simulator: SimulatorServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Path:
-    monkeypatch.setenv("MEIBEL_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("MEIBEL_API_KEY", simulator.api_key)
-    # Set, to show it is not what Iceberg reads or writes.
-    monkeypatch.setenv("MEIBEL_WAREHOUSE", str(tmp_path / "meibel.duckdb"))
-    monkeypatch.setenv("MEIBEL_EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    return tmp_path
+def env(iceberg_environment: dict[str, str], cli_env: Path) -> Path:
+    # MEIBEL_WAREHOUSE is set too, to show it is not what Iceberg reads or writes.
+    return cli_env
 
 
 def test_sync_sql_and_report_on_iceberg(env: Path, simulator: SimulatorServer) -> None:
