@@ -66,6 +66,14 @@ class SyncConfig(dg.Config):
         ),
     )
     agents_in_parallel: int = Field(default=4, description="Agents synced at once.")
+    wide_jobs_requests_at_once: int = Field(
+        default=SyncOptions.wide_jobs_requests_at_once,
+        ge=1,
+        description=(
+            "Jobs answers for a whole agent or version in flight at once, across agents: each "
+            "is held whole while it is decoded, so this bounds the sync's memory."
+        ),
+    )
     max_requests: int | None = Field(
         default=None,
         description=(
@@ -81,6 +89,7 @@ class SyncConfig(dg.Config):
             verify_sessions=parse_verify_sessions(self.verify_sessions),
             max_sessions_per_jobs_request=self.max_sessions_per_jobs_request,
             agents_in_parallel=self.agents_in_parallel,
+            wide_jobs_requests_at_once=self.wide_jobs_requests_at_once,
         )
 
 
