@@ -67,6 +67,12 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
     sync_run_config = {"ops": {"meibel_api_tables": {"config": sync_config}}, "loggers": logs}
     with _instance() as inst:
         if WarehouseSettings.from_env().backend == "iceberg":
+            try:
+                agent_ids = agents_sensor_tick(defs, inst)
+            except Exception as error:
+                # The agents could not be listed, so no run started: told in one line, as a
+                # run's own error is.
+                return SyncOutcome(run_id="-", failure=f"{type(error).__name__}: {error}")
             results = [
                 defs.resolve_job_def(AGENT_SYNC_JOB).execute_in_process(
                     run_config=sync_run_config,
@@ -74,7 +80,7 @@ def run_sync_job(sync_config: dict[str, Any], *, verbose: bool = False) -> SyncO
                     partition_key=agent_id,
                     raise_on_error=False,
                 )
-                for agent_id in agents_sensor_tick(defs, inst)
+                for agent_id in agent_ids
             ]
             results.append(
                 defs.resolve_job_def(VERIFY_JOB).execute_in_process(

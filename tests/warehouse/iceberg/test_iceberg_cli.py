@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli.app import app
+from pipeline.cli.app import EXIT_FAILED, app
 from pipeline.simulator import SimulatorServer
 from tests.warehouse.iceberg.support import objects_in
 
@@ -47,6 +47,19 @@ def test_sync_sql_and_report_on_iceberg(env: Path, simulator: SimulatorServer) -
     reported = runner.invoke(app, ["report", "--output", str(env / "report.html")])
     assert reported.exit_code == 0, reported.output
     assert "Iceberg catalog meibel" in (env / "report.html").read_text()
+
+
+def test_a_wrong_key_on_iceberg_fails_in_one_line_without_echoing_it(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-wrong-but-secret-4242"
+    monkeypatch.setenv("MEIBEL_API_KEY", secret)
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == EXIT_FAILED
+    assert "HTTP 401" in result.output
+    assert "Check MEIBEL_API_KEY" in result.output
+    assert "Traceback" not in result.output
+    assert secret not in result.output
 
 
 def test_the_demo_on_iceberg_stays_in_its_folder(
