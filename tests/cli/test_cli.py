@@ -37,14 +37,20 @@ def test_sync_without_a_key_says_so(env: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_a_wrong_key_fails_in_one_line_without_echoing_it(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert_a_wrong_key_fails_in_one_line(env, monkeypatch)
+
+
+def assert_a_wrong_key_fails_in_one_line(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync with a wrong key: one explained line, no traceback, the key nowhere."""
     secret = "sk-wrong-but-secret-4242"
     monkeypatch.setenv("MEIBEL_API_KEY", secret)
     result = runner.invoke(app, ["sync"])
     assert result.exit_code == EXIT_FAILED
     assert "HTTP 401" in result.output
+    assert "Check MEIBEL_API_KEY" in result.output
     assert "Traceback" not in result.output
     assert secret not in result.output
-    written = [p for p in env.rglob("*") if p.is_file()]
+    written = [p for p in folder.rglob("*") if p.is_file()]
     assert all(secret.encode() not in p.read_bytes() for p in written)
 
 

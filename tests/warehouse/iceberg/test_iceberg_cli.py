@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli.app import EXIT_FAILED, app
+from pipeline.cli.app import app
 from pipeline.simulator import SimulatorServer
+from tests.cli.test_cli import assert_a_wrong_key_fails_in_one_line
 from tests.warehouse.iceberg.support import objects_in
 
 pytestmark = pytest.mark.filterwarnings("ignore:Delete operation did not match any records")
@@ -52,14 +53,7 @@ def test_sync_sql_and_report_on_iceberg(env: Path, simulator: SimulatorServer) -
 def test_a_wrong_key_on_iceberg_fails_in_one_line_without_echoing_it(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secret = "sk-wrong-but-secret-4242"
-    monkeypatch.setenv("MEIBEL_API_KEY", secret)
-    result = runner.invoke(app, ["sync"])
-    assert result.exit_code == EXIT_FAILED
-    assert "HTTP 401" in result.output
-    assert "Check MEIBEL_API_KEY" in result.output
-    assert "Traceback" not in result.output
-    assert secret not in result.output
+    assert_a_wrong_key_fails_in_one_line(env, monkeypatch)
 
 
 def test_the_demo_on_iceberg_stays_in_its_folder(
