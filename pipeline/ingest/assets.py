@@ -29,6 +29,9 @@ from pipeline.warehouse.resource import WarehouseResource
 from pipeline.warehouse.schemas import Table
 
 API_POOL = "meibel_api"
+AGENT_RUN_RETRIES = dg.RetryPolicy(
+    max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
 API_GROUP = "meibel_api"
 
 # Progress goes to a plain logger: the CLI prints it, and dagster.yaml routes it to the run log.
@@ -120,6 +123,9 @@ def api_tables_asset(partitions: dg.PartitionsDefinition | None = None) -> dg.As
         ],
         partitions_def=partitions,
         pool=API_POOL,
+        # An agent's own run is retried on its own (a conflict past the backend's retries, a
+        # pod lost); the one run of every agent is not, its next scheduled run carries on.
+        retry_policy=AGENT_RUN_RETRIES if partitions is not None else None,
         description="Page through the Meibel API and upsert what it returns, agent by agent.",
     )
     def meibel_api_tables(

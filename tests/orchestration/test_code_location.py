@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.instance.ref import InstanceRef
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,3 +59,16 @@ def test_the_sync_job_runs_in_one_process_one_run_at_a_time() -> None:
     schedule = defs.resolve_schedule_def("meibel_sync_hourly")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     assert defs.resolve_assets_def("scoring_jobs").op.pool == "meibel_api"
+
+
+def test_an_agents_run_retries_its_own_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.definitions import build_definitions
+    from pipeline.ingest.assets import AGENT_RUN_RETRIES
+
+    monkeypatch.setenv("MEIBEL_WAREHOUSE_BACKEND", "iceberg")
+    job = build_definitions().resolve_job_def("meibel_agent_sync")
+    assert [node.name for node in job.graph.nodes] == ["meibel_api_tables"]
+    assert job.graph.node_named("meibel_api_tables").definition.retry_policy == AGENT_RUN_RETRIES
+    monkeypatch.setenv("MEIBEL_WAREHOUSE_BACKEND", "duckdb")
+    single = build_definitions().resolve_assets_def("scoring_jobs")
+    assert single.op.retry_policy is None
