@@ -67,10 +67,9 @@ def test_expiring_keeps_what_readers_see_and_deletes_what_nothing_reaches(
     assert files_after < files_before
     # Every data file the current snapshots reach is still there, and nothing else is.
     live = {
-        path.split(f"s3://{bucket}/", 1)[1]
+        task.file.file_path.removeprefix(f"s3://{bucket}/")
         for name in iceberg.layouts
         for task in iceberg.catalog.load_table((iceberg.namespace, name)).scan().plan_files()
-        for path in [task.file.file_path]
     }
     assert files_after == live
     assert everything(iceberg) == before
