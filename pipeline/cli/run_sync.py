@@ -1,4 +1,5 @@
-"""Run the `meibel_sync` Dagster job in this process and sum up what happened."""
+"""Run the sync in this process (the `meibel_sync` job, or on Iceberg a run per agent and
+then `meibel_verify`) and sum up what happened."""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ from pipeline.definitions import build_definitions
 from pipeline.orchestration.agent_runs import AGENT_SYNC_JOB, VERIFY_JOB, agents_sensor_tick
 from pipeline.warehouse.backends import ENV_DUCKDB_PATH, WarehouseSettings, open_warehouse
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse, LevelTotals
-
-RECONCILIATION_CHECK = "summaries_match_api"
 
 
 @dataclass
