@@ -38,6 +38,7 @@ EXPORTS: tuple[ExportSpec, ...] = (
     ExportSpec("session_score_summary", BY_AGENT),
     ExportSpec("turn_score_summary", BY_AGENT),
     ExportSpec("summary_reconciliation", ("level",), window="reconciled_at"),
+    ExportSpec("summary_reconciliation_totals", window="reconciled_at"),
     # The marts.
     ExportSpec("job_scores", ("agent_name", "score_date"), window="score_date"),
     ExportSpec("daily_scores", BY_AGENT, window="score_date"),

@@ -21,7 +21,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 VERIFICATION = frozenset(
     {"score_summary_jobs", "agent_score_summary", "session_score_summary", "turn_score_summary",
-     "summary_reconciliation"}
+     "summary_reconciliation", "summary_reconciliation_totals"}
 )  # fmt: skip
 
 

@@ -61,8 +61,9 @@ class ReconciliationConfig(dg.Config):
     group_name=GROUP,
     metadata=table_metadata("summary_reconciliation"),
     description=(
-        "One row per compared summary (agent, session, turn): which fields disagree between "
-        "the API's summary and the one recomputed from scoring_jobs, and by how much."
+        "One row per summary (agent, session, turn) that differs from the API's: which fields "
+        "disagree with the one recomputed from scoring_jobs, and by how much. How many were "
+        "compared and how many differ, per level, is in summary_reconciliation_totals."
     ),
 )
 def summary_reconciliation(
@@ -70,6 +71,8 @@ def summary_reconciliation(
 ) -> dg.MaterializeResult[None]:
     with warehouse.open() as wh:
         totals = wh.reconcile(config.tolerance, datetime.now(UTC))
+        # The totals first: a reader of the published mismatches finds their totals beside them.
+        warehouse.publish(wh, "summary_reconciliation_totals")
         warehouse.publish(wh, "summary_reconciliation")
         rows = wh.row_count("summary_reconciliation")
     metadata: dict[str, int] = {"dagster/row_count": rows}

@@ -39,6 +39,14 @@ LOAD_ORDER: tuple[Table, ...] = (
     Table.QUARANTINE,
 )
 
+# The reconciliation's scripts, run in this order in one transaction: fingerprint the API
+# summaries stored since the last run, empty both tables, rebuild them.
+RECONCILIATION_MODELS: tuple[str, ...] = (
+    "models/summary_fingerprints",
+    "models/summary_reconciliation_clear",
+    "models/summary_reconciliation",
+)
+
 # The key of every table a check or an export may name; nothing else reaches SQL as a name.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "agents": ("agent_id",),
@@ -51,6 +59,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "api_session_summaries": ("agent_name", "session_id"),
     "api_turn_summaries": ("agent_name", "session_id", "turn"),
     "summary_reconciliation": ("level", "agent_name", "session_id", "turn"),
+    "summary_reconciliation_totals": ("level",),
     "session_score_summary": ("agent_name", "session_id"),
     "turn_score_summary": ("agent_name", "session_id", "turn"),
     "agent_score_summary": ("agent_name",),
@@ -239,12 +248,12 @@ class DuckDBWarehouse:
         return {session_id for (session_id,) in rows}
 
     def reconcile(self, tolerance: float, at: datetime) -> list[LevelTotals]:
-        """Rebuild summary_reconciliation from the stored API summaries and the views."""
+        """Rebuild summary_reconciliation (the summaries that differ from the API's) and
+        summary_reconciliation_totals from the stored API summaries and the jobs."""
         params = {"tolerance": tolerance, "reconciled_at": at}
         with self.transaction():
-            if (SQL_ROOT / "models" / "summary_reconciliation_clear.sql").exists():
-                run_script(self.con, "models/summary_reconciliation_clear", params)
-            run_script(self.con, "models/summary_reconciliation", params)
+            for name in RECONCILIATION_MODELS:
+                run_script(self.con, name, params)
         return self.reconciliation_totals()
 
     def reconciliation_totals(self) -> list[LevelTotals]:

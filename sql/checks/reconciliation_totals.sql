@@ -1,8 +1,4 @@
 -- Compared and mismatched summaries per level, from the last reconciliation.
-SELECT
-    level,
-    count(*) AS compared,
-    count(*) FILTER (WHERE NOT matches) AS mismatched
-FROM summary_reconciliation
-GROUP BY level
+SELECT level, compared, mismatched
+FROM summary_reconciliation_totals
 ORDER BY list_position(['agent', 'session', 'turn'], level);

@@ -1,5 +1,5 @@
 -- Compares every summary the API returned with the one recomputed from the warehouse's jobs, by
--- the rules of sql/views/score_summaries.sql, one row per compared summary:
+-- the rules of sql/views/score_summaries.sql:
 --   agent   every row of api_agent_summaries;
 --   session every row of api_session_summaries;
 --   turn    per fetched session, its api_turn_summaries rows fully outer-joined with the turns
@@ -7,21 +7,174 @@
 -- A summary missing on one side compares as the all-null summary, and NULL compares equal to an
 -- empty map or list, since the API returns either for a summary of no jobs.
 --
+-- Stores one row per summary that does not match in summary_reconciliation, and per level how
+-- many summaries were compared and how many differ in summary_reconciliation_totals: a matching
+-- summary is counted, not stored (at millions of summaries storing them cost more than the
+-- comparison).
+--
 -- Parameters (bound, never formatted in):
 --   $tolerance      largest absolute difference between two scores that still matches;
 --   $reconciled_at  the TIMESTAMPTZ stamped on every row.
--- Run after summary_reconciliation_clear.sql, in the same transaction.
+-- Run after summary_fingerprints.sql and summary_reconciliation_clear.sql, in one transaction.
 --
--- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py): the views build every
--- summary's job_ids list, and building every summary's two maps and comparing them key by key
--- cost most of what was left, so the comparison uses neither. Each side's job ids are reduced to
--- a count and a bit_xor of their hashes; only the summaries whose counts or fingerprints differ
--- (the few mismatches) have their ids compared id by id. The maps are reduced the same way, to
--- an entry count and a bit_xor of the entries' hashes, so that maps with the same entries in any
--- order compare equal as integers; only the summaries where they differ (or hold a score whose
--- difference to itself is not 0) get both maps built and compared key by key, as exactly as
--- before. Each level aggregates the jobs per (its keys, module) and folds those rows: rolling the
--- session level up from the (turn, module) rows measured slower than scanning again.
+-- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py). First a bulk pass sorts out
+-- the summaries that certainly match, comparing integers; then the few it cannot vouch for (the
+-- suspects) are recomputed by the views' own table macros and compared field by field, which is
+-- the comparison itself: what it finds equal matches, whatever the bulk pass thought.
+--
+-- The bulk pass reads the jobs once, grouped per turn (the NULL turn, and the jobs without a
+-- session, forming groups of their own), and keys sessions by a 64-bit hash of (agent_name,
+-- session_id): grouping and joining millions of rows on string keys measured 2-3x slower. Two
+-- sessions whose keys collide have their jobs merged, so both differ from their API rows (their
+-- job counts do) and go to the exact comparison, which reads them by their names: a collision
+-- costs time, never a false match. The other fingerprints (sql/views/score_summaries.sql) are
+-- the same kind of hash, with the same kind of odds.
+--   turn    A turn is scored once per module, so each scored job is one entry of both maps (its
+--           score is its module's mean, with one job): the turn's job ids and maps are
+--           fingerprinted job by job and compared with the API row's stored fingerprints. A turn
+--           whose API row counts a module twice has fewer entries than scored jobs, so it
+--           always differs here and is compared exactly; so is a turn with a score that is not
+--           finite (NaN differs from itself, which no fingerprint shows).
+--   session Aggregating millions of jobs per (session, module) again measured slower than
+--           everything else together, and is not needed: when every turn of a session matches
+--           entry for entry, the session's jobs are its API turns' entries, so the session
+--           matches exactly when it agrees with its turns, which summary_fingerprints.sql
+--           checked once when the rows were stored. Any other session is compared exactly.
+--   agent   A handful: always compared exactly, except their job ids (hundreds of thousands
+--           each), matched one by one only when the fingerprints differ.
+
+-- The summaries the bulk pass cannot vouch for, named by their API row (rowid) where they have
+-- one; a turn only the warehouse has is named from its session's jobs by the exact comparison.
+CREATE OR REPLACE TEMP TABLE reconciliation_suspects AS
+WITH
+-- The jobs per turn, fingerprinted as the API's turn rows are (summary_fingerprints.sql): each
+-- scored job is one entry of both maps, its module's score (the mean of one job) and count (1).
+-- The jobs without a session form one group per agent (session_key NULL), for its job ids.
+recomputed_turns AS MATERIALIZED (
+    SELECT
+        agent_name,
+        session_key,
+        turn,
+        turn_fingerprint(
+            session_key,
+            turn,
+            max(job_status_rank(status)),
+            set_fingerprint(count(*), bit_xor(hash(job_id))),
+            set_fingerprint(
+                2 * count(*) FILTER (WHERE job_is_scored(status, score)),
+                bit_xor(
+                    xor(module_score_entry_hash(module, score), module_count_entry_hash(module, 1))
+                ) FILTER (WHERE job_is_scored(status, score))
+            )
+        ) AS fingerprint,
+        count(*) AS n_ids,
+        bit_xor(hash(job_id)) AS ids_xor
+    FROM (
+        SELECT
+            *,
+            CASE
+                WHEN session_id IS NOT NULL THEN summary_session_key(agent_name, session_id)
+            END AS session_key
+        FROM score_summary_jobs
+    )
+    GROUP BY agent_name, session_key, turn
+),
+-- The API turns and the warehouse's that have no identical counterpart, and the API turns
+-- whose aggregate score is off: with equal fingerprints their module scores are the jobs'
+-- scores, so the aggregate score the jobs give is the one the row's own module scores give.
+unmatched_turns AS MATERIALIZED (
+    SELECT
+        a.api_row,
+        coalesce(a.session_key, r.session_key) AS session_key,
+        coalesce(a.turn, r.turn) AS turn
+    FROM (
+        SELECT
+            rowid AS api_row,
+            session_key,
+            turn,
+            fingerprint,
+            aggregate_score,
+            module_scores_mean
+        FROM api_turn_summaries
+    ) AS a
+    FULL OUTER JOIN (
+        SELECT session_key, turn, fingerprint
+        FROM recomputed_turns
+        WHERE session_key IS NOT NULL
+    ) AS r
+        ON r.fingerprint = a.fingerprint
+    WHERE a.api_row IS NULL
+        OR r.fingerprint IS NULL
+        OR scores_differ(a.aggregate_score, a.module_scores_mean, $tolerance)
+),
+-- A warehouse turn without an API row of its key (an API row of its key would be unmatched
+-- too) is compared if its session was fetched: named by the session's API row or (not
+-- expected) by one of its API turn rows. A session with neither was not fetched.
+warehouse_only_turns AS (
+    SELECT w.session_key, w.turn
+    FROM unmatched_turns AS w
+    ANTI JOIN unmatched_turns AS a
+        ON a.api_row IS NOT NULL
+        AND a.session_key = w.session_key
+        AND a.turn IS NOT DISTINCT FROM w.turn
+    WHERE w.api_row IS NULL
+),
+named_warehouse_only_turns AS (
+    SELECT w.session_key, w.turn, s.agent_name, s.session_id
+    FROM warehouse_only_turns AS w
+    JOIN api_session_summaries AS s ON s.session_key = w.session_key
+    UNION
+    SELECT w.session_key, w.turn, t.agent_name, t.session_id
+    FROM warehouse_only_turns AS w
+    JOIN api_turn_summaries AS t ON t.session_key = w.session_key
+),
+suspect_turns AS (
+    SELECT u.api_row, u.session_key, u.turn, a.agent_name, a.session_id
+    FROM unmatched_turns AS u
+    JOIN api_turn_summaries AS a ON a.rowid = u.api_row
+    UNION ALL
+    SELECT NULL, session_key, turn, agent_name, session_id
+    FROM named_warehouse_only_turns
+),
+-- A session with a turn in doubt is compared exactly; one whose turns all match is compared
+-- with what they add up to (summary_fingerprints.sql).
+suspect_sessions AS (
+    SELECT rowid AS api_row, agent_name, session_id
+    FROM api_session_summaries
+    WHERE NOT coalesce(
+            turns_consistent
+            AND NOT scores_differ(aggregate_score, turns_aggregate_score, $tolerance)
+            AND coalesce(turns_module_scores_max_diff, 0) <= $tolerance,
+            false
+        )
+        OR session_key IN (SELECT session_key FROM suspect_turns)
+),
+recomputed_agent_ids AS (
+    SELECT agent_name, sum(n_ids) AS n_ids, bit_xor(ids_xor) AS ids_xor
+    FROM recomputed_turns
+    GROUP BY agent_name
+)
+SELECT
+    'agent' AS level,
+    a.rowid AS api_row,
+    a.agent_name,
+    NULL::VARCHAR AS session_id,
+    NULL::BIGINT AS turn,
+    a.job_ids_fingerprint IS DISTINCT FROM set_fingerprint(coalesce(r.n_ids, 0), r.ids_xor)
+        AS compare_ids
+FROM api_agent_summaries AS a
+LEFT JOIN recomputed_agent_ids AS r ON r.agent_name = a.agent_name
+UNION ALL
+SELECT 'session', api_row, agent_name, session_id, NULL, true
+FROM suspect_sessions
+UNION ALL
+SELECT 'turn', api_row, agent_name, session_id, turn, true
+FROM suspect_turns;
+
+-- The exact comparison of the suspects: every API row against the summary the views' macros
+-- recompute from the jobs of its agent or session. Job ids are matched one by one, the API's
+-- unnested from its row, the warehouse's read from the jobs; an agent's only when its
+-- fingerprints differ (they are hundreds of thousands).
 INSERT INTO summary_reconciliation (
     level, agent_name, session_id, turn, matches, mismatched_fields,
     api_status, recomputed_status, api_aggregate_score, recomputed_aggregate_score,
@@ -29,364 +182,165 @@ INSERT INTO summary_reconciliation (
     n_jobs_per_module_max_diff, job_ids_only_in_api, job_ids_only_in_warehouse, reconciled_at
 )
 WITH
--- A turn row without its session row is not expected, but its session's recomputed turns are
--- then still compared rather than the API turns all reported as unmatched.
-fetched_sessions AS (
-    SELECT agent_name, session_id FROM api_session_summaries
+agent_jobs AS NOT MATERIALIZED (
+    SELECT *
+    FROM score_summary_jobs
+    WHERE agent_name IN (SELECT agent_name FROM reconciliation_suspects WHERE level = 'agent')
+),
+-- Filtered on session_id alone first, which reaches the table scan.
+session_jobs AS MATERIALIZED (
+    SELECT *
+    FROM score_summary_jobs
+    WHERE session_id IN (
+            SELECT session_id FROM reconciliation_suspects WHERE level <> 'agent'
+        )
+        AND (agent_name, session_id) IN (
+            SELECT agent_name, session_id FROM reconciliation_suspects WHERE level <> 'agent'
+        )
+),
+suspects AS (
+    SELECT level, api_row, agent_name, session_id, turn, compare_ids
+    FROM reconciliation_suspects
+),
+-- The API rows' fields, read by rowid; their job ids only where they are compared.
+api AS (
+    SELECT
+        'agent' AS level, rowid AS api_row,
+        status, aggregate_score, module_scores, n_jobs_per_module
+    FROM api_agent_summaries
+    WHERE rowid IN (SELECT api_row FROM reconciliation_suspects WHERE level = 'agent')
     UNION ALL
-    SELECT DISTINCT agent_name, session_id
+    SELECT 'session', rowid, status, aggregate_score, module_scores, n_jobs_per_module
+    FROM api_session_summaries
+    WHERE rowid IN (SELECT api_row FROM reconciliation_suspects WHERE level = 'session')
+    UNION ALL
+    SELECT 'turn', rowid, status, aggregate_score, module_scores, n_jobs_per_module
     FROM api_turn_summaries
-    ANTI JOIN api_session_summaries USING (agent_name, session_id)
+    WHERE rowid IN (SELECT api_row FROM reconciliation_suspects WHERE level = 'turn')
 ),
--- Only what is compared is recomputed: the jobs are narrowed to the fetched sessions before
--- they are aggregated, since a semi join above an aggregation is not pushed below it.
-turn_modules AS (
+recomputed AS (
     SELECT
-        agent_name,
-        session_id,
-        turn,
-        module,
-        max(job_status_rank(status)) AS status_rank,
-        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
-        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
-        count(*) AS n_ids,
-        bit_xor(hash(job_id)) AS ids_xor
-    FROM score_summary_jobs
-    WHERE session_id IS NOT NULL
-        AND (agent_name, session_id) IN (SELECT agent_name, session_id FROM fetched_sessions)
-    GROUP BY agent_name, session_id, turn, module
-),
-session_modules AS (
+        'agent' AS level, agent_name, NULL::VARCHAR AS session_id, NULL::BIGINT AS turn,
+        status, aggregate_score, module_scores, n_jobs_per_module
+    FROM agent_summary_fields_of('agent_jobs')
+    UNION ALL
     SELECT
-        agent_name,
-        session_id,
-        module,
-        max(job_status_rank(status)) AS status_rank,
-        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
-        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
-        count(*) AS n_ids,
-        bit_xor(hash(job_id)) AS ids_xor
-    FROM score_summary_jobs
-    WHERE session_id IS NOT NULL
-        AND (agent_name, session_id) IN (SELECT agent_name, session_id FROM api_session_summaries)
-    GROUP BY agent_name, session_id, module
-),
-agent_modules AS (
+        'session', agent_name, session_id, NULL,
+        status, aggregate_score, module_scores, n_jobs_per_module
+    FROM session_summary_fields_of('session_jobs')
+    UNION ALL
     SELECT
-        agent_name,
-        module,
-        max(job_status_rank(status)) AS status_rank,
-        count(*) FILTER (WHERE job_is_scored(status, score)) AS n_scored,
-        sum(score) FILTER (WHERE job_is_scored(status, score)) AS score_sum,
-        count(*) AS n_ids,
-        bit_xor(hash(job_id)) AS ids_xor
-    FROM score_summary_jobs
-    WHERE agent_name IN (SELECT agent_name FROM api_agent_summaries)
-    GROUP BY agent_name, module
+        'turn', agent_name, session_id, turn,
+        status, aggregate_score, module_scores, n_jobs_per_module
+    FROM turn_summary_fields_of('session_jobs')
 ),
--- Each level folded as the views fold it, with job ids as (count, fingerprint) and the maps,
--- whose entries are the modules with a scored job, as (count, fingerprint). A NaN or infinite
--- score differs from itself by NaN, which only the key by key comparison gives.
-recomputed_agents AS (
-    SELECT
-        agent_name,
-        summary_status(max(status_rank)) AS status,
-        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
-        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_xor,
-        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
-        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_finite,
-        sum(n_ids)::BIGINT AS n_ids,
-        bit_xor(ids_xor) AS ids_xor
-    FROM agent_modules
-    GROUP BY agent_name
-),
-recomputed_sessions AS (
-    SELECT
-        agent_name,
-        session_id,
-        summary_status(max(status_rank)) AS status,
-        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
-        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_xor,
-        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
-        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_finite,
-        sum(n_ids)::BIGINT AS n_ids,
-        bit_xor(ids_xor) AS ids_xor
-    FROM session_modules
-    GROUP BY agent_name, session_id
-),
-recomputed_turns AS (
-    SELECT
-        agent_name,
-        session_id,
-        turn,
-        summary_status(max(status_rank)) AS status,
-        summary_mean(sum(score_sum), sum(n_scored)) AS aggregate_score,
-        count(*) FILTER (WHERE n_scored > 0) AS n_modules,
-        bit_xor(hash(module, summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_xor,
-        bit_xor(hash(module, n_scored)) FILTER (WHERE n_scored > 0) AS n_jobs_xor,
-        bool_and(isfinite(summary_mean(score_sum, n_scored))) FILTER (WHERE n_scored > 0)
-            AS scores_finite,
-        sum(n_ids)::BIGINT AS n_ids,
-        bit_xor(ids_xor) AS ids_xor
-    FROM turn_modules
-    GROUP BY agent_name, session_id, turn
-),
--- The API's job ids and maps reduced the same way; its lists and maps stay behind, reached by
--- rowid if needed. A missing map and an empty one both reduce to (0, 0).
 pairs AS MATERIALIZED (
     SELECT
-        'agent' AS level,
-        coalesce(a.agent_name, r.agent_name) AS agent_name,
-        NULL::VARCHAR AS session_id,
-        NULL::BIGINT AS turn,
-        a.rowid AS api_row,
+        row_number() OVER () AS pair_id,
+        s.level,
+        s.agent_name,
+        s.session_id,
+        s.turn,
+        s.api_row,
+        s.compare_ids,
         a.status AS api_status,
         r.status AS recomputed_status,
         a.aggregate_score AS api_aggregate_score,
         r.aggregate_score AS recomputed_aggregate_score,
-        coalesce(r.n_modules, 0) AS wh_n_modules,
-        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.scores_xor, 0)
-            AND coalesce(r.scores_finite, true) AS scores_equal,
-        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.n_jobs_xor, 0) AS n_jobs_equal,
-        coalesce(len(a.job_ids), 0) AS api_n_ids,
-        coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0) AS api_ids_xor,
-        coalesce(r.n_ids, 0) AS wh_n_ids,
-        coalesce(r.ids_xor, 0) AS wh_ids_xor
-    FROM api_agent_summaries AS a
-    FULL OUTER JOIN recomputed_agents AS r ON r.agent_name = a.agent_name
-    UNION ALL
-    SELECT
-        'session', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
-        NULL, a.rowid, a.status, r.status, a.aggregate_score, r.aggregate_score,
-        coalesce(r.n_modules, 0),
-        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.scores_xor, 0)
-            AND coalesce(r.scores_finite, true),
-        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.n_jobs_xor, 0),
-        coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
-        coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
-    FROM api_session_summaries AS a
-    FULL OUTER JOIN recomputed_sessions AS r
-        ON r.agent_name = a.agent_name AND r.session_id = a.session_id
-    UNION ALL
-    SELECT
-        'turn', coalesce(a.agent_name, r.agent_name), coalesce(a.session_id, r.session_id),
-        coalesce(a.turn, r.turn), a.rowid, a.status, r.status, a.aggregate_score,
-        r.aggregate_score, coalesce(r.n_modules, 0),
-        coalesce(cardinality(a.module_scores), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.module_scores), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.scores_xor, 0)
-            AND coalesce(r.scores_finite, true),
-        coalesce(cardinality(a.n_jobs_per_module), 0) = coalesce(r.n_modules, 0)
-            AND coalesce(
-                list_bit_xor(list_transform(
-                    map_entries(a.n_jobs_per_module), lambda e: hash(e.key, e.value)
-                )), 0
-            ) = coalesce(r.n_jobs_xor, 0),
-        coalesce(len(a.job_ids), 0), coalesce(list_bit_xor([hash(i) FOR i IN a.job_ids]), 0),
-        coalesce(r.n_ids, 0), coalesce(r.ids_xor, 0)
-    FROM api_turn_summaries AS a
-    FULL OUTER JOIN recomputed_turns AS r
-        ON r.agent_name = a.agent_name
-        AND r.session_id = a.session_id
-        AND r.turn IS NOT DISTINCT FROM a.turn
-),
--- The summaries whose job ids may differ: their ids are matched one by one, the API's unnested
--- from its row, the warehouse's read from the jobs of that summary.
-id_suspects AS MATERIALIZED (
-    SELECT level, agent_name, session_id, turn, api_row
-    FROM pairs
-    WHERE api_n_ids <> wh_n_ids OR api_ids_xor <> wh_ids_xor
-),
-suspect_ids AS (
-    SELECT s.*, unnest(a.job_ids) AS job_id, true AS in_api
-    FROM id_suspects AS s
-    JOIN api_agent_summaries AS a ON a.rowid = s.api_row AND s.level = 'agent'
-    UNION ALL
-    SELECT s.*, unnest(a.job_ids), true
-    FROM id_suspects AS s
-    JOIN api_session_summaries AS a ON a.rowid = s.api_row AND s.level = 'session'
-    UNION ALL
-    SELECT s.*, unnest(a.job_ids), true
-    FROM id_suspects AS s
-    JOIN api_turn_summaries AS a ON a.rowid = s.api_row AND s.level = 'turn'
-    UNION ALL
-    SELECT s.*, j.job_id, false
-    FROM id_suspects AS s
-    JOIN score_summary_jobs AS j ON j.agent_name = s.agent_name AND s.level = 'agent'
-    UNION ALL
-    SELECT s.*, j.job_id, false
-    FROM id_suspects AS s
-    JOIN score_summary_jobs AS j
-        ON j.agent_name = s.agent_name AND j.session_id = s.session_id AND s.level = 'session'
-    UNION ALL
-    SELECT s.*, j.job_id, false
-    FROM id_suspects AS s
-    JOIN score_summary_jobs AS j
-        ON j.agent_name = s.agent_name
-        AND j.session_id = s.session_id
-        AND j.turn IS NOT DISTINCT FROM s.turn
-        AND s.level = 'turn'
-),
-job_id_sides AS (
-    SELECT
-        level, agent_name, session_id, turn, api_row, job_id,
-        bool_or(in_api) AS in_api,
-        bool_or(NOT in_api) AS in_warehouse
-    FROM suspect_ids
-    GROUP BY ALL
-),
-job_id_diffs AS (
-    SELECT
-        level, agent_name, session_id, turn, api_row,
-        count(*) FILTER (WHERE NOT in_warehouse) AS only_in_api,
-        count(*) FILTER (WHERE NOT in_api) AS only_in_warehouse
-    FROM job_id_sides
-    GROUP BY ALL
-),
--- The summaries whose maps may differ: both maps built as the views build them, the API's read
--- from its row, the warehouse's from the jobs of that summary, and compared key by key.
-map_suspects AS MATERIALIZED (
-    SELECT level, agent_name, session_id, turn, api_row
-    FROM pairs
-    WHERE NOT (scores_equal AND n_jobs_equal)
-),
-suspect_modules AS (
-    SELECT
-        s.level, s.agent_name, s.session_id, s.turn, s.api_row, j.module,
-        count(*) FILTER (WHERE job_is_scored(j.status, j.score)) AS n_scored,
-        sum(j.score) FILTER (WHERE job_is_scored(j.status, j.score)) AS score_sum
-    FROM map_suspects AS s
-    JOIN score_summary_jobs AS j
-        ON j.agent_name = s.agent_name
-        AND (s.level = 'agent'
-             OR (j.session_id = s.session_id
-                 AND (s.level = 'session' OR j.turn IS NOT DISTINCT FROM s.turn)))
-    GROUP BY ALL
-),
-suspect_recomputed AS (
-    SELECT
-        level, agent_name, session_id, turn, api_row,
-        summary_module_scores(module, n_scored, score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, n_scored) AS n_jobs_per_module
-    FROM suspect_modules
-    GROUP BY ALL
-),
-suspect_api AS (
-    SELECT s.*, a.module_scores, a.n_jobs_per_module
-    FROM map_suspects AS s
-    JOIN api_agent_summaries AS a ON a.rowid = s.api_row AND s.level = 'agent'
-    UNION ALL
-    SELECT s.*, a.module_scores, a.n_jobs_per_module
-    FROM map_suspects AS s
-    JOIN api_session_summaries AS a ON a.rowid = s.api_row AND s.level = 'session'
-    UNION ALL
-    SELECT s.*, a.module_scores, a.n_jobs_per_module
-    FROM map_suspects AS s
-    JOIN api_turn_summaries AS a ON a.rowid = s.api_row AND s.level = 'turn'
-),
--- Maps hold one entry per module, a handful, so they are compared key by key in place.
-suspect_maps AS (
-    SELECT
-        s.*,
         coalesce(a.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS api_module_scores,
         coalesce(r.module_scores, MAP {}::MAP(VARCHAR, DOUBLE)) AS wh_module_scores,
         coalesce(a.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS api_n_jobs,
         coalesce(r.n_jobs_per_module, MAP {}::MAP(VARCHAR, BIGINT)) AS wh_n_jobs
-    FROM map_suspects AS s
-    LEFT JOIN suspect_api AS a
-        ON a.level = s.level
-        AND a.agent_name = s.agent_name
-        AND a.session_id IS NOT DISTINCT FROM s.session_id
-        AND a.turn IS NOT DISTINCT FROM s.turn
-        AND a.api_row IS NOT DISTINCT FROM s.api_row
-    LEFT JOIN suspect_recomputed AS r
+    FROM suspects AS s
+    LEFT JOIN api AS a ON a.level = s.level AND a.api_row = s.api_row
+    LEFT JOIN recomputed AS r
         ON r.level = s.level
         AND r.agent_name = s.agent_name
         AND r.session_id IS NOT DISTINCT FROM s.session_id
         AND r.turn IS NOT DISTINCT FROM s.turn
-        AND r.api_row IS NOT DISTINCT FROM s.api_row
 ),
-map_diffs AS (
+-- job_ids compare as sets: unnested and matched by one hash aggregation on (pair, id).
+api_job_ids AS (
+    SELECT 'agent' AS level, rowid AS api_row, job_ids
+    FROM api_agent_summaries
+    WHERE rowid IN (
+        SELECT api_row FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
+    )
+    UNION ALL
+    SELECT 'session', rowid, job_ids
+    FROM api_session_summaries
+    WHERE rowid IN (
+        SELECT api_row FROM reconciliation_suspects WHERE level = 'session' AND compare_ids
+    )
+    UNION ALL
+    SELECT 'turn', rowid, job_ids
+    FROM api_turn_summaries
+    WHERE rowid IN (
+        SELECT api_row FROM reconciliation_suspects WHERE level = 'turn' AND compare_ids
+    )
+),
+compared_agent_jobs AS (
+    SELECT agent_name, job_id
+    FROM score_summary_jobs
+    WHERE agent_name IN (
+        SELECT agent_name FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
+    )
+),
+job_id_sides AS (
+    SELECT pair_id, job_id, bool_or(in_api) AS in_api, bool_or(NOT in_api) AS in_warehouse
+    FROM (
+        SELECT p.pair_id, unnest(a.job_ids) AS job_id, true AS in_api
+        FROM pairs AS p
+        JOIN api_job_ids AS a ON a.level = p.level AND a.api_row = p.api_row
+        WHERE p.compare_ids
+        UNION ALL
+        SELECT p.pair_id, j.job_id, false
+        FROM pairs AS p
+        JOIN compared_agent_jobs AS j ON j.agent_name = p.agent_name
+        WHERE p.level = 'agent' AND p.compare_ids
+        UNION ALL
+        SELECT p.pair_id, j.job_id, false
+        FROM pairs AS p
+        JOIN session_jobs AS j
+            ON j.agent_name = p.agent_name
+            AND j.session_id = p.session_id
+            AND (p.level = 'session' OR j.turn IS NOT DISTINCT FROM p.turn)
+        WHERE p.level <> 'agent' AND p.compare_ids
+    )
+    GROUP BY pair_id, job_id
+),
+job_id_diffs AS (
     SELECT
-        level, agent_name, session_id, turn, api_row,
-        list_sort([k FOR k IN map_keys(api_module_scores)
-                   IF NOT map_contains(wh_module_scores, k)]) AS modules_only_in_api,
-        list_sort([k FOR k IN map_keys(wh_module_scores)
-                   IF NOT map_contains(api_module_scores, k)]) AS modules_only_in_warehouse,
-        -- Over the modules both sides have; NULL when they share none.
-        list_max([abs(api_module_scores[k] - wh_module_scores[k])
-                  FOR k IN map_keys(api_module_scores)
-                  IF map_contains(wh_module_scores, k)]) AS module_scores_max_diff,
-        -- A module one side lacks counts 0 jobs there; NULL when neither side has a module.
-        list_max([abs(coalesce(api_n_jobs[k], 0) - coalesce(wh_n_jobs[k], 0))
-                  FOR k IN list_distinct(map_keys(api_n_jobs) || map_keys(wh_n_jobs))])
-            AS n_jobs_per_module_max_diff,
-        NOT (list_has_all(map_keys(api_n_jobs), map_keys(wh_n_jobs))
-             AND list_has_all(map_keys(wh_n_jobs), map_keys(api_n_jobs)))
-            AS n_jobs_modules_differ
-    FROM suspect_maps
+        pair_id,
+        count(*) FILTER (WHERE NOT in_warehouse) AS only_in_api,
+        count(*) FILTER (WHERE NOT in_api) AS only_in_warehouse
+    FROM job_id_sides
+    GROUP BY pair_id
 ),
--- Equal maps share all their keys, each with a difference of exactly 0.
+-- Maps hold one entry per module, a handful, so they are compared key by key in place.
 compared AS (
     SELECT
         p.*,
         abs(p.api_aggregate_score - p.recomputed_aggregate_score) AS aggregate_score_diff,
-        coalesce(m.modules_only_in_api, []::VARCHAR[]) AS modules_only_in_api,
-        coalesce(m.modules_only_in_warehouse, []::VARCHAR[]) AS modules_only_in_warehouse,
-        CASE
-            WHEN m.level IS NOT NULL THEN m.module_scores_max_diff
-            WHEN p.wh_n_modules > 0 THEN 0.0::DOUBLE
-        END AS module_scores_max_diff,
-        CASE
-            WHEN m.level IS NOT NULL THEN m.n_jobs_per_module_max_diff
-            WHEN p.wh_n_modules > 0 THEN 0::BIGINT
-        END AS n_jobs_per_module_max_diff,
-        coalesce(m.n_jobs_modules_differ, false) AS n_jobs_modules_differ,
+        list_sort([k FOR k IN map_keys(p.api_module_scores)
+                   IF NOT map_contains(p.wh_module_scores, k)]) AS modules_only_in_api,
+        list_sort([k FOR k IN map_keys(p.wh_module_scores)
+                   IF NOT map_contains(p.api_module_scores, k)]) AS modules_only_in_warehouse,
+        -- Over the modules both sides have; NULL when they share none.
+        list_max([abs(p.api_module_scores[k] - p.wh_module_scores[k])
+                  FOR k IN map_keys(p.api_module_scores)
+                  IF map_contains(p.wh_module_scores, k)]) AS module_scores_max_diff,
+        -- A module one side lacks counts 0 jobs there; NULL when neither side has a module.
+        list_max([abs(coalesce(p.api_n_jobs[k], 0) - coalesce(p.wh_n_jobs[k], 0))
+                  FOR k IN list_distinct(map_keys(p.api_n_jobs) || map_keys(p.wh_n_jobs))])
+            AS n_jobs_per_module_max_diff,
+        NOT (list_has_all(map_keys(p.api_n_jobs), map_keys(p.wh_n_jobs))
+             AND list_has_all(map_keys(p.wh_n_jobs), map_keys(p.api_n_jobs)))
+            AS n_jobs_modules_differ,
         coalesce(d.only_in_api, 0) AS job_ids_only_in_api,
         coalesce(d.only_in_warehouse, 0) AS job_ids_only_in_warehouse
     FROM pairs AS p
-    LEFT JOIN map_diffs AS m
-        ON m.level = p.level
-        AND m.agent_name = p.agent_name
-        AND m.session_id IS NOT DISTINCT FROM p.session_id
-        AND m.turn IS NOT DISTINCT FROM p.turn
-        AND m.api_row IS NOT DISTINCT FROM p.api_row
-    LEFT JOIN job_id_diffs AS d
-        ON d.level = p.level
-        AND d.agent_name = p.agent_name
-        AND d.session_id IS NOT DISTINCT FROM p.session_id
-        AND d.turn IS NOT DISTINCT FROM p.turn
-        AND d.api_row IS NOT DISTINCT FROM p.api_row
+    LEFT JOIN job_id_diffs AS d ON d.pair_id = p.pair_id
 ),
 flagged AS (
     SELECT
@@ -395,10 +349,9 @@ flagged AS (
             [
                 CASE WHEN api_status IS DISTINCT FROM recomputed_status THEN 'status' END,
                 CASE
-                    WHEN api_aggregate_score IS NULL AND recomputed_aggregate_score IS NULL
-                        THEN NULL
-                    -- NULL only on one side, or NaN on either (NaN sorts above any tolerance).
-                    WHEN aggregate_score_diff IS NULL OR aggregate_score_diff > $tolerance
+                    WHEN scores_differ(
+                        api_aggregate_score, recomputed_aggregate_score, $tolerance
+                    )
                         THEN 'aggregate_score'
                 END,
                 CASE
@@ -425,7 +378,7 @@ SELECT
     agent_name,
     session_id,
     turn,
-    len(mismatched_fields) = 0 AS matches,
+    false AS matches,
     mismatched_fields,
     api_status,
     recomputed_status,
@@ -439,4 +392,26 @@ SELECT
     job_ids_only_in_api,
     job_ids_only_in_warehouse,
     $reconciled_at::TIMESTAMPTZ AS reconciled_at
-FROM flagged;
+FROM flagged
+WHERE len(mismatched_fields) > 0;
+
+-- Compared: every API row of a level, and the summaries only the warehouse has (turns of the
+-- fetched sessions), all of them suspects. All three levels, zeros included.
+INSERT INTO summary_reconciliation_totals (level, compared, mismatched, reconciled_at)
+SELECT
+    l.level,
+    l.api_rows + (
+        SELECT count(*)
+        FROM reconciliation_suspects AS s
+        WHERE s.level = l.level AND s.api_row IS NULL
+    ),
+    (SELECT count(*) FROM summary_reconciliation AS r WHERE r.level = l.level),
+    $reconciled_at::TIMESTAMPTZ
+FROM (
+    VALUES
+        ('agent', (SELECT count(*) FROM api_agent_summaries)),
+        ('session', (SELECT count(*) FROM api_session_summaries)),
+        ('turn', (SELECT count(*) FROM api_turn_summaries))
+) AS l(level, api_rows);
+
+DROP TABLE reconciliation_suspects;

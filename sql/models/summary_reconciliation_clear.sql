@@ -1,4 +1,5 @@
 -- The reconciliation is rebuilt whole: run this and `summary_reconciliation` in one transaction,
--- so that a reader never sees it empty. A separate file because DuckDB prepares one statement
--- at a time and the rebuild binds parameters.
+-- so that a reader never sees either table empty.
 DELETE FROM summary_reconciliation;
+
+DELETE FROM summary_reconciliation_totals;

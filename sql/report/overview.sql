@@ -8,6 +8,7 @@ SELECT
     min(score_date) AS first_day,
     max(score_date) AS last_day,
     max(last_seen_at) AS last_synced_at,
-    (SELECT count(*) FROM summary_reconciliation) AS summaries_compared,
-    (SELECT count(*) FROM summary_reconciliation WHERE NOT matches) AS summaries_mismatched
+    (SELECT coalesce(sum(compared), 0) FROM summary_reconciliation_totals) AS summaries_compared,
+    (SELECT coalesce(sum(mismatched), 0) FROM summary_reconciliation_totals)
+        AS summaries_mismatched
 FROM job_scores;

@@ -111,44 +111,76 @@ CREATE TABLE IF NOT EXISTS sync_state (
     synced_at         TIMESTAMPTZ NOT NULL
 );
 
--- What the API's summary endpoints returned, field for field.
+-- What the API's summary endpoints returned, field for field, then what the reconciliation keeps
+-- of each row so as not to read its lists and maps again at every run: computed by
+-- sql/models/summary_fingerprints.sql, NULL until it has run. A load stores a row with
+-- fingerprinted_with NULL, which is what makes it fingerprinted again: anything else that changes
+-- a row's fields (or a session's turns) must do the same.
 CREATE TABLE IF NOT EXISTS api_agent_summaries (
-    agent_name        VARCHAR PRIMARY KEY,
-    status            VARCHAR,
-    aggregate_score   DOUBLE,
-    module_scores     MAP(VARCHAR, DOUBLE),
-    n_jobs_per_module MAP(VARCHAR, BIGINT),
-    job_ids           VARCHAR[],
-    fetched_at        TIMESTAMPTZ NOT NULL
+    agent_name          VARCHAR PRIMARY KEY,
+    status              VARCHAR,
+    aggregate_score     DOUBLE,
+    module_scores       MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module   MAP(VARCHAR, BIGINT),
+    job_ids             VARCHAR[],
+    fetched_at          TIMESTAMPTZ NOT NULL,
+    job_ids_fingerprint BIGINT,
+    fingerprinted_with  BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS api_session_summaries (
-    agent_name        VARCHAR NOT NULL,
-    session_id        VARCHAR NOT NULL,
-    status            VARCHAR,
-    aggregate_score   DOUBLE,
-    module_scores     MAP(VARCHAR, DOUBLE),
-    n_jobs_per_module MAP(VARCHAR, BIGINT),
-    job_ids           VARCHAR[],
-    fetched_at        TIMESTAMPTZ NOT NULL,
+    agent_name                   VARCHAR NOT NULL,
+    session_id                   VARCHAR NOT NULL,
+    status                       VARCHAR,
+    aggregate_score              DOUBLE,
+    module_scores                MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module            MAP(VARCHAR, BIGINT),
+    job_ids                      VARCHAR[],
+    fetched_at                   TIMESTAMPTZ NOT NULL,
+    session_key                  BIGINT,
+    turns_consistent             BOOLEAN,
+    turns_aggregate_score        DOUBLE,
+    turns_module_scores_max_diff DOUBLE,
+    fingerprinted_with           BIGINT,
     PRIMARY KEY (agent_name, session_id)
 );
 
 -- A session's turns are replaced together with its summary; turn is NULL for the jobs
 -- without one, so the key (agent_name, session_id, turn) is kept by the load, not a constraint.
 CREATE TABLE IF NOT EXISTS api_turn_summaries (
-    agent_name        VARCHAR NOT NULL,
-    session_id        VARCHAR NOT NULL,
-    turn              BIGINT,
-    status            VARCHAR,
-    aggregate_score   DOUBLE,
-    module_scores     MAP(VARCHAR, DOUBLE),
-    n_jobs_per_module MAP(VARCHAR, BIGINT),
-    job_ids           VARCHAR[],
-    fetched_at        TIMESTAMPTZ NOT NULL
+    agent_name         VARCHAR NOT NULL,
+    session_id         VARCHAR NOT NULL,
+    turn               BIGINT,
+    status             VARCHAR,
+    aggregate_score    DOUBLE,
+    module_scores      MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module  MAP(VARCHAR, BIGINT),
+    job_ids            VARCHAR[],
+    fetched_at         TIMESTAMPTZ NOT NULL,
+    session_key        BIGINT,
+    fingerprint        BIGINT,
+    module_scores_mean DOUBLE,
+    fingerprinted_with BIGINT
 );
 
--- One row per compared summary (agent, session or turn), rebuilt after every sync.
+-- Warehouses created before the fingerprints: the columns are added, and filled by the next
+-- reconciliation.
+ALTER TABLE api_agent_summaries ADD COLUMN IF NOT EXISTS job_ids_fingerprint BIGINT;
+ALTER TABLE api_agent_summaries ADD COLUMN IF NOT EXISTS fingerprinted_with BIGINT;
+ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS session_key BIGINT;
+ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS turns_consistent BOOLEAN;
+ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS turns_aggregate_score DOUBLE;
+ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS turns_module_scores_max_diff DOUBLE;
+ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS fingerprinted_with BIGINT;
+ALTER TABLE api_turn_summaries ADD COLUMN IF NOT EXISTS session_key BIGINT;
+ALTER TABLE api_turn_summaries ADD COLUMN IF NOT EXISTS fingerprint BIGINT;
+ALTER TABLE api_turn_summaries ADD COLUMN IF NOT EXISTS module_scores_mean DOUBLE;
+ALTER TABLE api_turn_summaries ADD COLUMN IF NOT EXISTS fingerprinted_with BIGINT;
+
+-- One row per summary (agent, session or turn) that does not match the API's, rebuilt after
+-- every sync together with summary_reconciliation_totals. A summary that matches equals the
+-- API's row within the tolerance: it is counted there, not stored, since at millions of
+-- summaries storing the matches cost more than comparing them.
 CREATE TABLE IF NOT EXISTS summary_reconciliation (
     level                      VARCHAR NOT NULL,
     agent_name                 VARCHAR NOT NULL,
@@ -168,4 +200,13 @@ CREATE TABLE IF NOT EXISTS summary_reconciliation (
     job_ids_only_in_api        BIGINT,
     job_ids_only_in_warehouse  BIGINT,
     reconciled_at              TIMESTAMPTZ NOT NULL
+);
+
+-- One row per level (agent, session, turn): how many summaries the last reconciliation compared
+-- and how many of them differ, rebuilt with summary_reconciliation (zeros for a level with none).
+CREATE TABLE IF NOT EXISTS summary_reconciliation_totals (
+    level         VARCHAR NOT NULL,
+    compared      BIGINT NOT NULL,
+    mismatched    BIGINT NOT NULL,
+    reconciled_at TIMESTAMPTZ NOT NULL
 );

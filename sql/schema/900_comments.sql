@@ -112,6 +112,8 @@ COMMENT ON COLUMN api_agent_summaries.module_scores IS 'Mean score per module, o
 COMMENT ON COLUMN api_agent_summaries.n_jobs_per_module IS 'Completed, scored jobs per module.';
 COMMENT ON COLUMN api_agent_summaries.job_ids IS 'Every job the summary covers, whatever its status.';
 COMMENT ON COLUMN api_agent_summaries.fetched_at IS 'The sync that fetched the summary.';
+COMMENT ON COLUMN api_agent_summaries.job_ids_fingerprint IS 'Reconciliation bookkeeping: job_ids as one number (their count and hashes), compared with the jobs'' instead of the list.';
+COMMENT ON COLUMN api_agent_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version the row''s fingerprints were computed with; NULL (as a load stores it) until the next reconciliation computes them.';
 
 COMMENT ON TABLE api_session_summaries IS 'One row per verified session: the API''s own ScoreSummary of it, as returned.';
 COMMENT ON COLUMN api_session_summaries.agent_name IS 'The agent the session belongs to.';
@@ -122,6 +124,11 @@ COMMENT ON COLUMN api_session_summaries.module_scores IS 'Mean score per module 
 COMMENT ON COLUMN api_session_summaries.n_jobs_per_module IS 'Completed, scored jobs per module.';
 COMMENT ON COLUMN api_session_summaries.job_ids IS 'Every job of the session, whatever its status.';
 COMMENT ON COLUMN api_session_summaries.fetched_at IS 'The sync that fetched the summary.';
+COMMENT ON COLUMN api_session_summaries.session_key IS 'Reconciliation bookkeeping: (agent_name, session_id) hashed to one number, to group and join on.';
+COMMENT ON COLUMN api_session_summaries.turns_consistent IS 'Reconciliation bookkeeping: whether the status, job_ids, n_jobs_per_module and scored modules equal what the session''s turns (api_turn_summaries) add up to, no turn listed twice.';
+COMMENT ON COLUMN api_session_summaries.turns_aggregate_score IS 'Reconciliation bookkeeping: the aggregate score the session''s turns'' module scores add up to, one job each.';
+COMMENT ON COLUMN api_session_summaries.turns_module_scores_max_diff IS 'Reconciliation bookkeeping: largest difference between a module score and the one the session''s turns add up to; NULL when they share no module.';
+COMMENT ON COLUMN api_session_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version the row''s bookkeeping was computed with; NULL (as a load stores it) until the next reconciliation computes it.';
 
 COMMENT ON TABLE api_turn_summaries IS 'One row per turn of a verified session: the per-turn breakdown inside the API''s session summary.';
 COMMENT ON COLUMN api_turn_summaries.agent_name IS 'The agent the session belongs to.';
@@ -133,6 +140,10 @@ COMMENT ON COLUMN api_turn_summaries.module_scores IS 'Mean score per module ove
 COMMENT ON COLUMN api_turn_summaries.n_jobs_per_module IS 'Completed, scored jobs per module.';
 COMMENT ON COLUMN api_turn_summaries.job_ids IS 'Every job of the turn, whatever its status.';
 COMMENT ON COLUMN api_turn_summaries.fetched_at IS 'The sync that fetched the session summary.';
+COMMENT ON COLUMN api_turn_summaries.session_key IS 'Reconciliation bookkeeping: (agent_name, session_id) hashed to one number, to group and join on.';
+COMMENT ON COLUMN api_turn_summaries.fingerprint IS 'Reconciliation bookkeeping: the turn''s key, status, job_ids and maps as one number, compared with the one its jobs give; NULL when a module score is not finite.';
+COMMENT ON COLUMN api_turn_summaries.module_scores_mean IS 'Reconciliation bookkeeping: the mean of the turn''s module scores, its aggregate score when each module has one job.';
+COMMENT ON COLUMN api_turn_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version the row''s bookkeeping was computed with; NULL (as a load stores it) until the next reconciliation computes it.';
 
 -- Recomputed summaries (sql/views/score_summaries.sql) ------------------------------------------
 COMMENT ON VIEW score_summary_jobs IS 'One row per scoring job with an agent name: the jobs the recomputed summaries aggregate, under the summaries'' key names.';
@@ -172,12 +183,12 @@ COMMENT ON COLUMN turn_score_summary.n_jobs_per_module IS 'Completed, scored job
 COMMENT ON COLUMN turn_score_summary.job_ids IS 'Every job of the turn.';
 
 -- summary_reconciliation ------------------------------------------------------------------------
-COMMENT ON TABLE summary_reconciliation IS 'One row per compared summary (agent, session or turn): the API''s against the one recomputed from scoring_jobs, rebuilt after every sync.';
+COMMENT ON TABLE summary_reconciliation IS 'One row per summary (agent, session or turn) that does not match the API''s: what differs between the two and by how much, rebuilt after every sync. Summaries that match are counted in summary_reconciliation_totals, not stored: a matching summary equals the API''s row within the tolerance, and at millions of summaries storing them costs more than the comparison.';
 COMMENT ON COLUMN summary_reconciliation.level IS 'agent, session or turn.';
 COMMENT ON COLUMN summary_reconciliation.agent_name IS 'The agent summarised.';
 COMMENT ON COLUMN summary_reconciliation.session_id IS 'The session, for session and turn rows.';
 COMMENT ON COLUMN summary_reconciliation.turn IS 'The turn, for turn rows (NULL also for the jobs without a turn).';
-COMMENT ON COLUMN summary_reconciliation.matches IS 'True when no field differs beyond the tolerance.';
+COMMENT ON COLUMN summary_reconciliation.matches IS 'Whether no field differs beyond the tolerance: false on every stored row, since matching summaries are only counted (summary_reconciliation_totals).';
 COMMENT ON COLUMN summary_reconciliation.mismatched_fields IS 'The fields that differ: status, aggregate_score, module_scores, n_jobs_per_module, job_ids.';
 COMMENT ON COLUMN summary_reconciliation.api_status IS 'The status the API returned.';
 COMMENT ON COLUMN summary_reconciliation.recomputed_status IS 'The status recomputed from scoring_jobs.';
@@ -191,6 +202,13 @@ COMMENT ON COLUMN summary_reconciliation.n_jobs_per_module_max_diff IS 'Largest 
 COMMENT ON COLUMN summary_reconciliation.job_ids_only_in_api IS 'How many job ids only the API''s summary lists.';
 COMMENT ON COLUMN summary_reconciliation.job_ids_only_in_warehouse IS 'How many job ids only the recomputed summary lists.';
 COMMENT ON COLUMN summary_reconciliation.reconciled_at IS 'When the reconciliation ran.';
+
+-- summary_reconciliation_totals -----------------------------------------------------------------
+COMMENT ON TABLE summary_reconciliation_totals IS 'One row per level (agent, session, turn): how many summaries the last reconciliation compared and how many differ, rebuilt with summary_reconciliation.';
+COMMENT ON COLUMN summary_reconciliation_totals.level IS 'agent, session or turn; the key.';
+COMMENT ON COLUMN summary_reconciliation_totals.compared IS 'Summaries compared: every API summary of the level, and the turns of fetched sessions only the warehouse has.';
+COMMENT ON COLUMN summary_reconciliation_totals.mismatched IS 'Of those, how many differ: the level''s rows in summary_reconciliation.';
+COMMENT ON COLUMN summary_reconciliation_totals.reconciled_at IS 'When the reconciliation ran.';
 
 -- Marts (sql/marts/) ----------------------------------------------------------------------------
 COMMENT ON VIEW job_scores IS 'One row per scoring job still in the API: the job with its session, its score normalised to 0-1, its day, and when its score arrived. Every other mart is built on it.';

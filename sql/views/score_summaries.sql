@@ -34,6 +34,16 @@ CREATE OR REPLACE MACRO summary_status(max_rank) AS
         WHEN 0 THEN 'not_run'
     END;
 
+-- The inverse of summary_status: the rank a summary's status stands for. A session's status is
+-- that of its highest-ranked turn, which is how the reconciliation reads it off the API's turns.
+CREATE OR REPLACE MACRO summary_status_rank(status) AS
+    CASE status
+        WHEN 'in_progress' THEN 3
+        WHEN 'failed' THEN 2
+        WHEN 'completed' THEN 1
+        WHEN 'not_run' THEN 0
+    END;
+
 -- Rule: which jobs count towards the scores (aggregate_score, module_scores, n_jobs_per_module).
 CREATE OR REPLACE MACRO job_is_scored(status, score) AS
     status = 'completed' AND score IS NOT NULL;
@@ -88,24 +98,26 @@ CREATE OR REPLACE MACRO score_summary_module_rows(status, score) AS {
 
 -- The three levels as table macros over a relation shaped like score_summary_jobs (named by
 -- `jobs`), so that the reconciliation can recompute only the summaries it compares, from the
--- jobs of the fetched sessions, with the very same definition the views use.
-CREATE OR REPLACE MACRO agent_summaries_of(jobs) AS TABLE
+-- jobs of the summaries it doubts, with the very same definition the views use. Each level is
+-- two macros: *_summary_fields_of, every field but job_ids, and *_summaries_of, those joined
+-- with job_ids; the reconciliation matches job ids one by one instead of building the lists.
+CREATE OR REPLACE MACRO agent_summary_fields_of(jobs) AS TABLE
 WITH per_module AS (
     SELECT agent_name, module, score_summary_module_rows(status, score) AS m
     FROM query_table(jobs)
     GROUP BY agent_name, module
-),
-folded AS (
-    SELECT
-        agent_name,
-        summary_status(max(m.status_rank)) AS status,
-        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
-        summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
-    FROM per_module
-    GROUP BY agent_name
-),
-ids AS (
+)
+SELECT
+    agent_name,
+    summary_status(max(m.status_rank)) AS status,
+    summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+    summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
+    summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
+FROM per_module
+GROUP BY agent_name;
+
+CREATE OR REPLACE MACRO agent_summaries_of(jobs) AS TABLE
+WITH ids AS (
     SELECT agent_name, list(job_id) AS job_ids
     FROM query_table(jobs)
     GROUP BY agent_name
@@ -117,28 +129,28 @@ SELECT
     f.module_scores,
     f.n_jobs_per_module,
     i.job_ids
-FROM folded AS f
+FROM agent_summary_fields_of(jobs) AS f
 JOIN ids AS i ON i.agent_name = f.agent_name;
 
-CREATE OR REPLACE MACRO session_summaries_of(jobs) AS TABLE
+CREATE OR REPLACE MACRO session_summary_fields_of(jobs) AS TABLE
 WITH per_module AS (
     SELECT agent_name, session_id, module, score_summary_module_rows(status, score) AS m
     FROM query_table(jobs)
     WHERE session_id IS NOT NULL
     GROUP BY agent_name, session_id, module
-),
-folded AS (
-    SELECT
-        agent_name,
-        session_id,
-        summary_status(max(m.status_rank)) AS status,
-        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
-        summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
-    FROM per_module
-    GROUP BY agent_name, session_id
-),
-ids AS (
+)
+SELECT
+    agent_name,
+    session_id,
+    summary_status(max(m.status_rank)) AS status,
+    summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+    summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
+    summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
+FROM per_module
+GROUP BY agent_name, session_id;
+
+CREATE OR REPLACE MACRO session_summaries_of(jobs) AS TABLE
+WITH ids AS (
     SELECT agent_name, session_id, list(job_id) AS job_ids
     FROM query_table(jobs)
     WHERE session_id IS NOT NULL
@@ -152,29 +164,29 @@ SELECT
     f.module_scores,
     f.n_jobs_per_module,
     i.job_ids
-FROM folded AS f
+FROM session_summary_fields_of(jobs) AS f
 JOIN ids AS i ON i.agent_name = f.agent_name AND i.session_id = f.session_id;
 
-CREATE OR REPLACE MACRO turn_summaries_of(jobs) AS TABLE
+CREATE OR REPLACE MACRO turn_summary_fields_of(jobs) AS TABLE
 WITH per_module AS (
     SELECT agent_name, session_id, turn, module, score_summary_module_rows(status, score) AS m
     FROM query_table(jobs)
     WHERE session_id IS NOT NULL
     GROUP BY agent_name, session_id, turn, module
-),
-folded AS (
-    SELECT
-        agent_name,
-        session_id,
-        turn,
-        summary_status(max(m.status_rank)) AS status,
-        summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
-        summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
-        summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
-    FROM per_module
-    GROUP BY agent_name, session_id, turn
-),
-ids AS (
+)
+SELECT
+    agent_name,
+    session_id,
+    turn,
+    summary_status(max(m.status_rank)) AS status,
+    summary_mean(sum(m.score_sum), sum(m.n_scored)) AS aggregate_score,
+    summary_module_scores(module, m.n_scored, m.score_sum) AS module_scores,
+    summary_n_jobs_per_module(module, m.n_scored) AS n_jobs_per_module
+FROM per_module
+GROUP BY agent_name, session_id, turn;
+
+CREATE OR REPLACE MACRO turn_summaries_of(jobs) AS TABLE
+WITH ids AS (
     SELECT agent_name, session_id, turn, list(job_id) AS job_ids
     FROM query_table(jobs)
     WHERE session_id IS NOT NULL
@@ -189,7 +201,7 @@ SELECT
     f.module_scores,
     f.n_jobs_per_module,
     i.job_ids
-FROM folded AS f
+FROM turn_summary_fields_of(jobs) AS f
 -- The NULL turn (jobs without one) is a turn of its own.
 JOIN ids AS i
     ON i.agent_name = f.agent_name
@@ -201,3 +213,65 @@ CREATE OR REPLACE VIEW agent_score_summary AS FROM agent_summaries_of('score_sum
 CREATE OR REPLACE VIEW session_score_summary AS FROM session_summaries_of('score_summary_jobs');
 
 CREATE OR REPLACE VIEW turn_score_summary AS FROM turn_summaries_of('score_summary_jobs');
+
+-- Fingerprints, for the reconciliation (sql/models/summary_fingerprints.sql stores the API rows',
+-- sql/models/summary_reconciliation.sql computes the warehouse's): a set of items as one
+-- number, from its size and the bit_xor of the items' hashes, so that equal sets give equal
+-- numbers whatever their order, and comparing millions of summaries is comparing integers. Two
+-- different sets give the same number only by a 64-bit hash collision. Kept in BIGINT (63 bits
+-- of the hash): the Iceberg tables have no unsigned type.
+CREATE OR REPLACE MACRO set_fingerprint(n_items, items_xor) AS
+    (hash(n_items::BIGINT, coalesce(items_xor, 0)::UBIGINT) >> 1)::BIGINT;
+
+-- Stored fingerprints stand for this definition and this DuckDB's hash(), which a release may
+-- change: rows fingerprinted under another are fingerprinted again. Change the text whenever a
+-- fingerprint's definition changes.
+CREATE OR REPLACE MACRO summary_fingerprint_version() AS
+    (hash('summary fingerprints 1') >> 1)::BIGINT;
+
+-- A session as one number, for grouping and joining on it instead of two strings.
+CREATE OR REPLACE MACRO summary_session_key(agent_name, session_id) AS
+    (hash(agent_name, session_id) >> 1)::BIGINT;
+
+-- job_ids as a set of ids; a missing list is the empty one.
+CREATE OR REPLACE MACRO job_ids_fingerprint(job_ids) AS
+    set_fingerprint(coalesce(len(job_ids), 0), list_bit_xor([hash(i) FOR i IN job_ids]));
+
+-- Both maps as one set of entries, each hashed with the name of its map so that the two maps'
+-- entries never stand for one another; a missing map is the empty one. The warehouse's side,
+-- built job by job, hashes its entries the same way.
+CREATE OR REPLACE MACRO module_score_entry_hash(module, score) AS
+    hash('module_scores', module, score);
+
+CREATE OR REPLACE MACRO module_count_entry_hash(module, n_jobs) AS
+    hash('n_jobs_per_module', module, n_jobs::BIGINT);
+
+CREATE OR REPLACE MACRO module_maps_fingerprint(module_scores, n_jobs_per_module) AS
+    set_fingerprint(
+        coalesce(len(map_keys(module_scores)), 0) + coalesce(len(map_keys(n_jobs_per_module)), 0),
+        xor(
+            coalesce(list_bit_xor(
+                [module_score_entry_hash(e.key, e.value) FOR e IN map_entries(module_scores)]
+            ), 0),
+            coalesce(list_bit_xor(
+                [module_count_entry_hash(e.key, e.value) FOR e IN map_entries(n_jobs_per_module)]
+            ), 0)
+        )
+    );
+
+-- A turn as one number: its key, the rank of its status, its job ids and its maps; equal for
+-- the API's row and the warehouse's turn exactly when all of these are equal.
+CREATE OR REPLACE MACRO turn_fingerprint(
+    session_key, turn, status_rank, job_ids_fingerprint, module_maps_fingerprint
+) AS
+    (hash(session_key, turn, status_rank, job_ids_fingerprint, module_maps_fingerprint) >> 1)
+        ::BIGINT;
+
+-- The reconciliation's one rule for two scores: they match when both are NULL, or when they
+-- differ by at most the tolerance; NULL on one side only, or NaN (which sorts above any
+-- tolerance) on either, differs.
+CREATE OR REPLACE MACRO scores_differ(a, b, tolerance) AS
+    CASE
+        WHEN a IS NULL AND b IS NULL THEN false
+        ELSE coalesce(abs(a - b) > tolerance, true)
+    END;

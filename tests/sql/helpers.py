@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.api.models import ScoreSummary, ScoringJobResponse, TurnSummary
+from pipeline.warehouse.duckdb_warehouse import RECONCILIATION_MODELS
 from pipeline.warehouse.schemas import (
     API_AGENT_SUMMARIES,
     API_SESSION_SUMMARIES,
@@ -41,9 +42,14 @@ def fresh_warehouse() -> duckdb.DuckDBPyConnection:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
-    """Insert `data` into `table`, its columns put in the table's order."""
-    columns = con.table(table).columns
-    con.from_arrow(data.select(columns)).insert_into(table)
+    """Insert `data` into `table` by column name: what the loads store, not what the
+    reconciliation adds to a row (the API summaries' fingerprints stay NULL until it runs)."""
+    columns = set(con.table(table).columns)
+    assert set(data.column_names) <= columns, table
+    missing = [c for c in con.table(table).columns if c not in data.column_names]
+    relation = con.from_arrow(data)
+    projection = [*data.column_names, *(f"NULL AS {c}" for c in missing)]
+    relation.project(", ".join(projection)).select(*con.table(table).columns).insert_into(table)
 
 
 def jobs_table(jobs: Sequence[ScoringJobResponse], seen_at: datetime = SEEN_AT) -> pa.Table:
@@ -134,10 +140,10 @@ def run_reconciliation(
     tolerance: float = SCORE_TOLERANCE,
     at: datetime = SEEN_AT,
 ) -> None:
-    """Rebuild summary_reconciliation inside the caller's transaction."""
+    """Rebuild summary_reconciliation and its totals inside the caller's transaction."""
     params = {"tolerance": tolerance, "reconciled_at": at}
-    run_script(con, "models/summary_reconciliation_clear", params)
-    run_script(con, "models/summary_reconciliation", params)
+    for name in RECONCILIATION_MODELS:
+        run_script(con, name, params)
 
 
 def reconcile(
@@ -145,7 +151,7 @@ def reconcile(
     tolerance: float = SCORE_TOLERANCE,
     at: datetime = SEEN_AT,
 ) -> None:
-    """Rebuild summary_reconciliation the way the warehouse does: both files, one transaction."""
+    """Rebuild summary_reconciliation the way the warehouse does: every file, one transaction."""
     con.begin()
     run_reconciliation(con, tolerance, at)
     con.commit()

@@ -106,11 +106,12 @@ def test_syncs_into_iceberg_match_duckdb_table_for_table_and_mart_for_mart(
                 assert all(level.mismatched == 0 for level in totals)
                 assert_equals_api(engine, simulator)
                 assert_same_warehouse(engine, duck)
+                iceberg.publish(engine, "summary_reconciliation_totals")
                 iceberg.publish(engine, "summary_reconciliation")
             with iceberg.query_engine() as engine:
-                assert contents(engine, "summary_reconciliation") == contents(
-                    duck, "summary_reconciliation"
-                )
+                for table in ("summary_reconciliation_totals", "summary_reconciliation"):
+                    assert contents(engine, table) == contents(duck, table), table
+                assert len(contents(engine, "summary_reconciliation_totals")[1]) == 3
 
         # The second round found scores arriving: history has closed versions on both sides.
         closed = "SELECT count(*) AS n FROM scoring_job_history WHERE valid_to IS NOT NULL"
