@@ -79,33 +79,53 @@ recomputed_turns AS MATERIALIZED (
     )
     GROUP BY agent_name, session_key, turn
 ),
--- The API turns and the warehouse's that have no identical counterpart, and the API turns
--- whose aggregate score is off: with equal fingerprints their module scores are the jobs'
--- scores, so the aggregate score the jobs give is the one the row's own module scores give.
+-- Each side's turn fingerprints summed up per bucket of their low bits, as a count and a
+-- bit_xor: a bucket that agrees holds the same turns on both sides (but for a 64-bit collision)
+-- and is skipped; only the few that do not are joined turn by turn.
+differing_buckets AS (
+    SELECT coalesce(a.bucket, w.bucket) AS bucket
+    FROM (
+        SELECT fingerprint & 16383 AS bucket, count(*) AS n, bit_xor(fingerprint) AS fingerprints
+        FROM api_turn_summaries
+        WHERE fingerprint IS NOT NULL
+        GROUP BY bucket
+    ) AS a
+    FULL OUTER JOIN (
+        SELECT fingerprint & 16383 AS bucket, count(*) AS n, bit_xor(fingerprint) AS fingerprints
+        FROM recomputed_turns
+        WHERE session_key IS NOT NULL
+        GROUP BY bucket
+    ) AS w
+        ON w.bucket = a.bucket
+    WHERE a.n IS DISTINCT FROM w.n OR a.fingerprints IS DISTINCT FROM w.fingerprints
+),
+-- The API turns and the warehouse's without an identical counterpart (an API row without a
+-- fingerprint has none), and the API turns whose aggregate score is off: with equal
+-- fingerprints a turn's module scores are its jobs' scores, so the aggregate score its jobs
+-- give is the one the row's own module scores give.
 unmatched_turns AS MATERIALIZED (
     SELECT
         a.api_row,
         coalesce(a.session_key, r.session_key) AS session_key,
         coalesce(a.turn, r.turn) AS turn
     FROM (
-        SELECT
-            rowid AS api_row,
-            session_key,
-            turn,
-            fingerprint,
-            aggregate_score,
-            module_scores_mean
+        SELECT rowid AS api_row, session_key, turn, fingerprint
         FROM api_turn_summaries
+        WHERE fingerprint IS NULL
+            OR fingerprint & 16383 IN (SELECT bucket FROM differing_buckets)
     ) AS a
     FULL OUTER JOIN (
         SELECT session_key, turn, fingerprint
         FROM recomputed_turns
         WHERE session_key IS NOT NULL
+            AND fingerprint & 16383 IN (SELECT bucket FROM differing_buckets)
     ) AS r
         ON r.fingerprint = a.fingerprint
-    WHERE a.api_row IS NULL
-        OR r.fingerprint IS NULL
-        OR scores_differ(a.aggregate_score, a.module_scores_mean, $tolerance)
+    WHERE a.api_row IS NULL OR r.fingerprint IS NULL
+    UNION
+    SELECT rowid, session_key, turn
+    FROM api_turn_summaries
+    WHERE scores_differ(aggregate_score, module_scores_mean, $tolerance)
 ),
 -- A warehouse turn without an API row of its key (an API row of its key would be unmatched
 -- too) is compared if its session was fetched: named by the session's API row or (not
@@ -259,12 +279,14 @@ pairs AS MATERIALIZED (
         AND r.session_id IS NOT DISTINCT FROM s.session_id
         AND r.turn IS NOT DISTINCT FROM s.turn
 ),
--- job_ids compare as sets: unnested and matched by one hash aggregation on (pair, id).
+-- job_ids compare as sets: unnested and matched by one hash aggregation on (pair, id). An
+-- agent's list is read by name: a filter on the key reaches the scan, which then reads that
+-- row's ids alone, where fetching the row by rowid read every agent's.
 api_job_ids AS (
     SELECT 'agent' AS level, rowid AS api_row, job_ids
     FROM api_agent_summaries
-    WHERE rowid IN (
-        SELECT api_row FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
+    WHERE agent_name IN (
+        SELECT agent_name FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
     )
     UNION ALL
     SELECT 'session', rowid, job_ids
