@@ -17,31 +17,35 @@
 --   $reconciled_at  the TIMESTAMPTZ stamped on every row.
 -- Run after summary_fingerprints.sql and summary_reconciliation_clear.sql, in one transaction.
 --
--- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py). First a bulk pass sorts out
--- the summaries that certainly match, comparing integers; then the few it cannot vouch for (the
--- suspects) are recomputed by the views' own table macros and compared field by field, which is
--- the comparison itself: what it finds equal matches, whatever the bulk pass thought.
+-- Shape, chosen by measurement at 5M jobs (benchmarks/summaries.py). A bulk pass first sets
+-- aside the summaries that certainly match, comparing integers; the few it cannot vouch for
+-- (the suspects) are then recomputed by the views' own table macros and compared field by
+-- field. That second comparison is the reconciliation proper: what it finds equal matches,
+-- whatever the bulk pass thought, so the bulk pass may doubt a summary but never clear one that
+-- differs.
 --
 -- The bulk pass reads the jobs once, grouped per turn (the NULL turn, and the jobs without a
 -- session, forming groups of their own), and keys sessions by a 64-bit hash of (agent_name,
 -- session_id): grouping and joining millions of rows on string keys measured 2-3x slower. Two
--- sessions whose keys collide have their jobs merged, so both differ from their API rows (their
--- job counts do) and go to the exact comparison, which reads them by their names: a collision
--- costs time, never a false match. The other fingerprints (sql/views/score_summaries.sql) are
--- the same kind of hash, with the same kind of odds.
+-- sessions whose keys collide have the jobs of their like-numbered turns merged, which then
+-- differ from both API rows (their job counts do): both go to the exact comparison, which reads
+-- them by name, so a collision costs time, never a false match. The fingerprints (sql/views/
+-- score_summaries.sql) are hashes of the same width: two different ones being equal is the one
+-- imprecision of the pass.
 --   turn    A turn is scored once per module, so each scored job is one entry of both maps (its
---           score is its module's mean, with one job): the turn's job ids and maps are
---           fingerprinted job by job and compared with the API row's stored fingerprints. A turn
---           whose API row counts a module twice has fewer entries than scored jobs, so it
---           always differs here and is compared exactly; so is a turn with a score that is not
---           finite (NaN differs from itself, which no fingerprint shows).
---   session Aggregating millions of jobs per (session, module) again measured slower than
---           everything else together, and is not needed: when every turn of a session matches
---           entry for entry, the session's jobs are its API turns' entries, so the session
---           matches exactly when it agrees with its turns, which summary_fingerprints.sql
---           checked once when the rows were stored. Any other session is compared exactly.
+--           score is its module's mean, with one job): the turn's key, status, job ids and maps
+--           are fingerprinted job by job, and must equal the API row's stored fingerprint. The
+--           row's aggregate score must then equal, within the tolerance, the mean of its own
+--           module scores. A turn whose API row counts a module twice has fewer entries than
+--           scored jobs, so it never passes and is compared exactly; nor does a row with a
+--           score that is not finite (it has no fingerprint: NaN differs from itself).
+--   session Aggregating the jobs again per (session, module) measured about as slow as all the
+--           rest together, and is not needed: when every turn of a session passed, the
+--           session's jobs are its API turns' entries, so the session matches exactly when it
+--           agrees with its turns, which summary_fingerprints.sql checked once when the rows
+--           were stored. Any other session is compared exactly.
 --   agent   A handful: always compared exactly, except their job ids (hundreds of thousands
---           each), matched one by one only when the fingerprints differ.
+--           each), matched one by one only when their fingerprints differ.
 
 -- The summaries the bulk pass cannot vouch for, named by their API row (rowid) where they have
 -- one; a turn only the warehouse has is named from its session's jobs by the exact comparison.

@@ -224,10 +224,11 @@ CREATE OR REPLACE MACRO set_fingerprint(n_items, items_xor) AS
     (hash(n_items::BIGINT, coalesce(items_xor, 0)::UBIGINT) >> 1)::BIGINT;
 
 -- Stored fingerprints stand for this definition and this DuckDB's hash(), which a release may
--- change: rows fingerprinted under another are fingerprinted again. Change the text whenever a
--- fingerprint's definition changes.
+-- change: rows fingerprinted under another are fingerprinted again. The version is a hash of
+-- values of every type the fingerprints hash, so that it changes with hash(); change the text
+-- whenever a fingerprint's definition changes.
 CREATE OR REPLACE MACRO summary_fingerprint_version() AS
-    (hash('summary fingerprints 1') >> 1)::BIGINT;
+    (hash('summary fingerprints 1', 0.5::DOUBLE, 1::BIGINT, NULL::BIGINT) >> 1)::BIGINT;
 
 -- A session as one number, for grouping and joining on it instead of two strings.
 CREATE OR REPLACE MACRO summary_session_key(agent_name, session_id) AS
