@@ -17,26 +17,47 @@
 -- turns' entries: the session equals the warehouse's summary exactly when it agrees with its
 -- turns, and the reconciliation uses that instead of aggregating its jobs per module again.
 
--- Sessions first: a session is checked again whenever it or one of its turns is new.
+-- Sessions first: a session is checked again whenever it or one of its turns is new. The rows
+-- are picked by rowid from a scan of two integer columns: a sync's reconciliation has its few
+-- new summaries among all those stored, and a filter on their names reads far more.
 WITH
-stale_sessions AS (
-    SELECT agent_name, session_id
+stale_keys AS (
+    SELECT summary_session_key(agent_name, session_id) AS session_key
     FROM api_session_summaries
     WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
     UNION
-    SELECT agent_name, session_id
+    SELECT summary_session_key(agent_name, session_id)
     FROM api_turn_summaries
     WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
 ),
 sessions AS (
-    SELECT agent_name, session_id, status, module_scores, n_jobs_per_module, job_ids
+    SELECT
+        rowid AS api_row,
+        agent_name,
+        session_id,
+        status,
+        module_scores,
+        n_jobs_per_module,
+        job_ids
     FROM api_session_summaries
-    WHERE (agent_name, session_id) IN (SELECT agent_name, session_id FROM stale_sessions)
+    WHERE rowid IN (
+        SELECT rowid
+        FROM api_session_summaries
+        WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
+            OR session_key IN (SELECT session_key FROM stale_keys)
+    )
 ),
+-- A session's turns: new, or stored with its key (a colliding key brings another session's
+-- turns along, told apart by name below).
 turns AS (
     SELECT agent_name, session_id, turn, status, module_scores, n_jobs_per_module, job_ids
     FROM api_turn_summaries
-    WHERE (agent_name, session_id) IN (SELECT agent_name, session_id FROM stale_sessions)
+    WHERE rowid IN (
+        SELECT rowid
+        FROM api_turn_summaries
+        WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
+            OR session_key IN (SELECT session_key FROM stale_keys)
+    )
 ),
 turn_totals AS (
     SELECT
@@ -108,8 +129,7 @@ module_totals AS (
 ),
 checked AS (
     SELECT
-        s.agent_name,
-        s.session_id,
+        s.api_row,
         coalesce(t.n_rows, 0) = coalesce(t.n_turns, 0)
             AND s.status IS NOT DISTINCT FROM t.status
             AND coalesce(len(s.job_ids), 0) = coalesce(t.n_ids, 0)
@@ -129,7 +149,7 @@ SET
     turns_module_scores_max_diff = c.module_scores_max_diff,
     fingerprinted_with = summary_fingerprint_version()
 FROM checked AS c
-WHERE a.agent_name = c.agent_name AND a.session_id = c.session_id;
+WHERE a.rowid = c.api_row;
 
 UPDATE api_turn_summaries
 SET
