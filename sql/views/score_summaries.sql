@@ -3,7 +3,8 @@
 -- Every summary rule lives in exactly one scalar macro below, so that a rule the real API turns
 -- out to apply differently changes in one place. The table macros *_summaries_of(jobs) shape
 -- the three levels over any relation of jobs; the views apply them to all jobs, and the
--- reconciliation to the jobs of the summaries it compares.
+-- reconciliation to the jobs of the summaries it compares. The last macros are the
+-- reconciliation's own: the fingerprints it compares summaries by, and its rule for scores.
 --
 -- Shape of a level, chosen by measurement at 5M jobs: one aggregation per (level keys, module)
 -- feeds the status, the means and the module maps; a second one per level keys builds job_ids;
