@@ -543,9 +543,6 @@ def test_fingerprints_of_another_version_are_computed_again() -> None:
     assert reconciled(con).mismatches == []
     # As after a DuckDB release whose hash() differs: every stored fingerprint is wrong, and
     # marked as made by another version.
-    for table in ("api_agent_summaries", "api_session_summaries", "api_turn_summaries"):
-        con.table(table)  # the table exists
-    con.execute("UPDATE api_agent_summaries SET job_ids_fingerprint = 1, fingerprinted_with = 1")
     con.execute(
         "UPDATE api_session_summaries SET session_key = 1, turns_consistent = false, "
         "fingerprinted_with = 1"
