@@ -1,7 +1,7 @@
 -- What a sync stores again before it reconciles, marked as the loads mark what they store (not
 -- fingerprinted yet): the summaries of $sessions sessions with their turns (at most 50 a sync by
--- default), the same every run. Every agent's summary is stored again too, which needs no
--- marking: the reconciliation reads the agents' job ids at every run.
+-- default), the same every run. Every agent's summary is stored again too, which the agent
+-- summary load fingerprints as it stores it: a cost of the sync, not of its reconciliation.
 UPDATE api_session_summaries SET fingerprinted_with = NULL
 WHERE (agent_name, session_id) IN (
     SELECT agent_name, session_id

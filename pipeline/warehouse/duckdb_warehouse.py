@@ -39,6 +39,9 @@ LOAD_ORDER: tuple[Table, ...] = (
     Table.QUARANTINE,
 )
 
+# The summary rules and the reconciliation's fingerprints, as macros (and the summary views).
+SUMMARY_MACROS = "views/score_summaries"
+
 # The reconciliation's scripts, run in this order in one transaction: fingerprint the API
 # summaries stored since the last run, empty both tables, rebuild them.
 RECONCILIATION_MODELS: tuple[str, ...] = (

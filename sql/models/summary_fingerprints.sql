@@ -1,8 +1,8 @@
--- Fingerprints every API session and turn summary stored since the last reconciliation (or under
--- another fingerprint version: summary_fingerprint_version() in sql/views/score_summaries.sql),
--- so that the reconciliation compares integers instead of reading every list and map again. Run
--- first in the reconciliation's transaction; rows already fingerprinted cost nothing. (The
--- agents' summaries are stored again by every sync: the reconciliation fingerprints them itself.)
+-- Fingerprints every API summary stored since the last reconciliation without its fingerprints
+-- (or with those of another fingerprint version: summary_fingerprint_version() in
+-- sql/views/score_summaries.sql), so that the reconciliation compares integers instead of
+-- reading every list and map again. Run first in the reconciliation's transaction; rows
+-- already fingerprinted cost nothing. (The agent summary load fingerprints its rows itself.)
 --
 -- A turn keeps turn_fingerprint() of its key, status, job ids and maps, and module_scores_mean,
 -- the aggregate score its module scores give when each stands for one job: the reconciliation
@@ -168,5 +168,11 @@ SET
     module_scores_mean = summary_mean(
         list_sum(map_values(module_scores)), len(map_keys(module_scores))
     ),
+    fingerprinted_with = summary_fingerprint_version()
+WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version();
+
+UPDATE api_agent_summaries
+SET
+    job_ids_fingerprint = job_ids_fingerprint(job_ids),
     fingerprinted_with = summary_fingerprint_version()
 WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version();

@@ -45,7 +45,7 @@
 --           agrees with its turns, which summary_fingerprints.sql checked once when the rows
 --           were stored. Any other session is compared exactly.
 --   agent   A handful: always compared exactly, except their job ids (hundreds of thousands
---           each), matched one by one only when their counts or bit_xors of hashes differ.
+--           each), matched one by one only when their fingerprints differ.
 
 -- The summaries the bulk pass cannot vouch for, named by their API row (rowid) where they have
 -- one; a turn only the warehouse has is named from its session's jobs by the exact comparison.
@@ -177,14 +177,6 @@ recomputed_agent_ids AS (
     SELECT agent_name, sum(n_ids) AS n_ids, bit_xor(ids_xor) AS ids_xor
     FROM recomputed_turns
     GROUP BY agent_name
-),
--- The agents' job ids as the API listed them, counted and hashed here rather than stored: every
--- sync stores the agents' summaries again. Unnested into one aggregation, which reads the lists
--- while the jobs are grouped per turn.
-api_agent_ids AS (
-    SELECT agent_name, count(*) AS n_ids, bit_xor(hash(job_id)) AS ids_xor
-    FROM (SELECT agent_name, unnest(job_ids) AS job_id FROM api_agent_summaries)
-    GROUP BY agent_name
 )
 SELECT
     'agent' AS level,
@@ -192,10 +184,9 @@ SELECT
     a.agent_name,
     NULL::VARCHAR AS session_id,
     NULL::BIGINT AS turn,
-    coalesce(i.n_ids, 0) <> coalesce(r.n_ids, 0)
-        OR coalesce(i.ids_xor, 0) <> coalesce(r.ids_xor, 0) AS compare_ids
+    a.job_ids_fingerprint IS DISTINCT FROM set_fingerprint(coalesce(r.n_ids, 0), r.ids_xor)
+        AS compare_ids
 FROM api_agent_summaries AS a
-LEFT JOIN api_agent_ids AS i ON i.agent_name = a.agent_name
 LEFT JOIN recomputed_agent_ids AS r ON r.agent_name = a.agent_name
 UNION ALL
 SELECT 'session', api_row, agent_name, session_id, NULL, true

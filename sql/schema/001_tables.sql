@@ -111,20 +111,22 @@ CREATE TABLE IF NOT EXISTS sync_state (
     synced_at         TIMESTAMPTZ NOT NULL
 );
 
--- What the API's summary endpoints returned, field for field. The session and turn rows then
--- keep what the reconciliation needs of them so as not to read their lists and maps again at
--- every run: computed by sql/models/summary_fingerprints.sql, NULL until it has run. A load
--- stores a row with fingerprinted_with NULL, which is what makes it fingerprinted again: anything
--- else that changes a row's fields (or a session's turns) must do the same. Agents keep none:
--- every sync stores their summaries again.
+-- What the API's summary endpoints returned, field for field, then what the reconciliation keeps
+-- of each row so as not to read its lists and maps again at every run. The agent summary load
+-- computes an agent's as it stores it (every sync stores them all again); the session and turn
+-- loads store their rows with fingerprinted_with NULL, and the next reconciliation computes
+-- theirs (sql/models/summary_fingerprints.sql). Anything else that changes a row's fields (or a
+-- session's turns) must set fingerprinted_with NULL too.
 CREATE TABLE IF NOT EXISTS api_agent_summaries (
-    agent_name        VARCHAR PRIMARY KEY,
-    status            VARCHAR,
-    aggregate_score   DOUBLE,
-    module_scores     MAP(VARCHAR, DOUBLE),
-    n_jobs_per_module MAP(VARCHAR, BIGINT),
-    job_ids           VARCHAR[],
-    fetched_at        TIMESTAMPTZ NOT NULL
+    agent_name          VARCHAR PRIMARY KEY,
+    status              VARCHAR,
+    aggregate_score     DOUBLE,
+    module_scores       MAP(VARCHAR, DOUBLE),
+    n_jobs_per_module   MAP(VARCHAR, BIGINT),
+    job_ids             VARCHAR[],
+    fetched_at          TIMESTAMPTZ NOT NULL,
+    job_ids_fingerprint BIGINT,
+    fingerprinted_with  BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS api_session_summaries (
@@ -164,6 +166,8 @@ CREATE TABLE IF NOT EXISTS api_turn_summaries (
 
 -- Warehouses created before the fingerprints: the columns are added, and filled by the next
 -- reconciliation.
+ALTER TABLE api_agent_summaries ADD COLUMN IF NOT EXISTS job_ids_fingerprint BIGINT;
+ALTER TABLE api_agent_summaries ADD COLUMN IF NOT EXISTS fingerprinted_with BIGINT;
 ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS session_key BIGINT;
 ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS turns_consistent BOOLEAN;
 ALTER TABLE api_session_summaries ADD COLUMN IF NOT EXISTS turns_aggregate_score DOUBLE;

@@ -112,6 +112,8 @@ COMMENT ON COLUMN api_agent_summaries.module_scores IS 'Mean score per module, o
 COMMENT ON COLUMN api_agent_summaries.n_jobs_per_module IS 'Completed, scored jobs per module.';
 COMMENT ON COLUMN api_agent_summaries.job_ids IS 'Every job the summary covers, whatever its status.';
 COMMENT ON COLUMN api_agent_summaries.fetched_at IS 'The sync that fetched the summary.';
+COMMENT ON COLUMN api_agent_summaries.job_ids_fingerprint IS 'Reconciliation bookkeeping: job_ids as one number (their count and hashes), compared with the jobs'' instead of the list; computed by the load.';
+COMMENT ON COLUMN api_agent_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version job_ids_fingerprint was computed with; NULL until computed.';
 
 COMMENT ON TABLE api_session_summaries IS 'One row per verified session: the API''s own ScoreSummary of it, as returned.';
 COMMENT ON COLUMN api_session_summaries.agent_name IS 'The agent the session belongs to.';

@@ -543,6 +543,7 @@ def test_fingerprints_of_another_version_are_computed_again() -> None:
     assert reconciled(con).mismatches == []
     # As after a DuckDB release whose hash() differs: every stored fingerprint is wrong, and
     # marked as made by another version.
+    con.execute("UPDATE api_agent_summaries SET job_ids_fingerprint = 1, fingerprinted_with = 1")
     con.execute(
         "UPDATE api_session_summaries SET session_key = 1, turns_consistent = false, "
         "fingerprinted_with = 1"
@@ -583,6 +584,31 @@ def test_a_summary_stored_again_by_the_load_is_fingerprinted_again() -> None:
         ("session", *S1, None),
         ("turn", *S1, 2),
     }
+
+
+def test_the_agent_summary_load_fingerprints_the_job_ids_it_stores() -> None:
+    con = fresh_warehouse()
+    load_jobs(con, JOBS)
+    warehouse = DuckDBWarehouse(con)
+    alpha = api_summaries(JOBS)[0]["alpha"]
+
+    def load_agent(summary: ScoreSummary) -> None:
+        batch = records.agent_summaries_batch([("alpha", summary)])
+        warehouse.load({Table.API_AGENT_SUMMARIES: batch}, SEEN_AT)
+
+    load_agent(alpha)
+    (stored,) = con.execute(
+        "SELECT job_ids_fingerprint = job_ids_fingerprint(job_ids), "
+        "fingerprinted_with = summary_fingerprint_version() FROM api_agent_summaries"
+    ).fetchall()
+    assert stored == (True, True)
+    reconcile(con)
+    assert reconciled(con).totals["agent"] == (1, 0)
+    load_agent(alpha.model_copy(update={"job_ids": [*(alpha.job_ids or []), "ghost"]}))
+    reconcile(con)
+    (row,) = reconciled(con).mismatches
+    assert key(row) == ("agent", "alpha", None, None)
+    assert (row["job_ids_only_in_api"], row["job_ids_only_in_warehouse"]) == (1, 0)
 
 
 # Against the rules as the tests state them, independently of the SQL: which summaries differ,

@@ -39,6 +39,7 @@ from pyiceberg.table import Table as IcebergTable
 
 from pipeline.warehouse.duckdb_warehouse import (
     LOAD_ORDER,
+    SUMMARY_MACROS,
     AgentCommit,
     AgentPosition,
     DuckDBWarehouse,
@@ -322,9 +323,11 @@ def _scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    # The schema files alone: a load needs the tables (and module_scales), not the views.
+    # The schema files, and the summary macros: a load needs the tables (and module_scales),
+    # and the agent summary load fingerprints its job ids with those macros.
     for name in schema_files():
         run_script(con, name)
+    run_script(con, SUMMARY_MACROS)
 
 
 def _fill(con: duckdb.DuckDBPyConnection, layout: TableLayout, rows: pa.Table) -> None:
