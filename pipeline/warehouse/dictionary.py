@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
+from pipeline.warehouse.duckdb_warehouse import TABLE_KEYS, DuckDBWarehouse
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def read_dictionary(warehouse: DuckDBWarehouse) -> Dictionary:
                 name=row["name"],
                 kind=row["kind"],
                 description=row["description"],
-                key_columns=tuple(row["key_columns"]),
+                key_columns=TABLE_KEYS.get(row["name"], ()),
                 columns=tuple(columns.get(row["name"], ())),
             )
             for row in warehouse.rows("dictionary/relations")

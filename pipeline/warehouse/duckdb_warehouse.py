@@ -57,6 +57,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "scoring_jobs": ("job_id",),
     "scoring_job_history": ("job_id", "valid_from"),
     "sync_state": ("agent_id",),
+    "module_scales": ("module",),
     "quarantine": ("quarantine_id",),
     "api_agent_summaries": ("agent_name",),
     "api_session_summaries": ("agent_name", "session_id"),

@@ -1,4 +1,6 @@
--- Load a batch of scoring jobs (registered as `batch`): history first, then the current rows.
+-- Load a batch of scoring jobs (registered as `batch`, one row per job): history first, then
+-- the current rows. The tables declare no key (see sql/schema/001_tables.sql): the jobs we hold
+-- are updated in place and only the others inserted, which keeps job_id unique.
 
 -- Close the open history version of every job whose outcome changed.
 UPDATE scoring_job_history AS h
@@ -16,7 +18,34 @@ SELECT b.job_id, b.status, b.score, b.explanation, $synced_at, NULL
 FROM batch AS b
 ANTI JOIN scoring_job_history AS h ON h.job_id = b.job_id AND h.valid_to IS NULL;
 
--- Upsert the current rows, each tagged with its module's scale.
+-- The jobs we hold take the batch's reading, each tagged with its module's scale.
+UPDATE scoring_jobs AS j
+SET
+    module = b.module,
+    status = b.status,
+    score = b.score,
+    explanation = b.explanation,
+    customer_id = b.customer_id,
+    project_id = b.project_id,
+    agent_name = b.agent_name,
+    agent_version = b.agent_version,
+    agent_session_id = b.agent_session_id,
+    agent_turn = b.agent_turn,
+    agent_workflow_name = b.agent_workflow_name,
+    agent_workflow_version = b.agent_workflow_version,
+    agent_workflow_session_id = b.agent_workflow_session_id,
+    batch_definition_id = b.batch_definition_id,
+    batch_execution_id = b.batch_execution_id,
+    tool_id = b.tool_id,
+    tool_instance_id = b.tool_instance_id,
+    tool_execution_id = b.tool_execution_id,
+    scale = (SELECT m.scale FROM module_scales AS m WHERE m.module = b.module),
+    last_seen_at = $synced_at,
+    gone_at = NULL
+FROM batch AS b
+WHERE j.job_id = b.job_id;
+
+-- The others are new.
 INSERT INTO scoring_jobs BY NAME
 SELECT
     batch.*,
@@ -25,27 +54,6 @@ SELECT
     $synced_at AS last_seen_at
 FROM batch
 LEFT JOIN module_scales USING (module)
+ANTI JOIN scoring_jobs AS held ON held.job_id = batch.job_id
 -- Rows stored grouped by session keep one session's summary lookup a short, pruned scan.
-ORDER BY batch.agent_name, batch.agent_session_id, batch.agent_turn
-ON CONFLICT (job_id) DO UPDATE SET
-    module = excluded.module,
-    status = excluded.status,
-    score = excluded.score,
-    explanation = excluded.explanation,
-    customer_id = excluded.customer_id,
-    project_id = excluded.project_id,
-    agent_name = excluded.agent_name,
-    agent_version = excluded.agent_version,
-    agent_session_id = excluded.agent_session_id,
-    agent_turn = excluded.agent_turn,
-    agent_workflow_name = excluded.agent_workflow_name,
-    agent_workflow_version = excluded.agent_workflow_version,
-    agent_workflow_session_id = excluded.agent_workflow_session_id,
-    batch_definition_id = excluded.batch_definition_id,
-    batch_execution_id = excluded.batch_execution_id,
-    tool_id = excluded.tool_id,
-    tool_instance_id = excluded.tool_instance_id,
-    tool_execution_id = excluded.tool_execution_id,
-    scale = excluded.scale,
-    last_seen_at = excluded.last_seen_at,
-    gone_at = NULL;
+ORDER BY batch.agent_name, batch.agent_session_id, batch.agent_turn;

@@ -18,8 +18,13 @@ CREATE TABLE IF NOT EXISTS agents (
     gone_at               TIMESTAMPTZ
 );
 
+-- sessions, scoring_jobs and scoring_job_history grow with the whole history, so they declare
+-- no PRIMARY KEY: DuckDB keeps a key's index in memory and rewrites it whole at every checkpoint,
+-- which made each agent's commit cost more the longer the history (and the sync's memory grow
+-- with it). The loads keep the keys (sql/loads: update the known rows, insert the others) and the
+-- duplicate_keys asset check proves it after every sync.
 CREATE TABLE IF NOT EXISTS sessions (
-    session_id     VARCHAR PRIMARY KEY,
+    session_id     VARCHAR NOT NULL,
     agent_id       VARCHAR NOT NULL,
     agent_name     VARCHAR,
     agent_version  VARCHAR,
@@ -47,7 +52,7 @@ CREATE TABLE IF NOT EXISTS module_scales (
 );
 
 CREATE TABLE IF NOT EXISTS scoring_jobs (
-    job_id                    VARCHAR PRIMARY KEY,
+    job_id                    VARCHAR NOT NULL,
     module                    VARCHAR NOT NULL,
     status                    VARCHAR NOT NULL,
     score                     DOUBLE,
@@ -81,8 +86,7 @@ CREATE TABLE IF NOT EXISTS scoring_job_history (
     score       DOUBLE,
     explanation VARCHAR,
     valid_from  TIMESTAMPTZ NOT NULL,
-    valid_to    TIMESTAMPTZ,
-    PRIMARY KEY (job_id, valid_from)
+    valid_to    TIMESTAMPTZ
 );
 
 -- Records the API returned that fit no schema: kept as they arrived, with where they came from
