@@ -15,7 +15,7 @@ from typing import Final
 import dagster as dg
 
 from pipeline.api.resource import MeibelApiResource
-from pipeline.ingest.assets import API_GROUP
+from pipeline.ingest.assets import API_GROUP, API_POOL
 from pipeline.ingest.partitions import AGENT_PARTITIONS, AGENT_PARTITIONS_NAME
 
 ENV_EXECUTOR: Final = "MEIBEL_EXECUTOR"
@@ -76,6 +76,12 @@ def meibel_agents_sensor(
             return [agent.id for agent in await client.list_agents()]
 
     ids = asyncio.run(agent_ids())
+    # The runs this tick asks for start at once, and each one whose step finds the pool without
+    # a limit creates it: on PostgreSQL two such inserts race, and Dagster's recovery from the
+    # loser's unique violation fails its run. Created here, by the one sensor, they never race.
+    storage = context.instance.event_log_storage
+    if API_POOL not in storage.get_concurrency_keys():
+        storage.initialize_concurrency_limit_to_default(API_POOL)
     known = set(context.instance.get_dynamic_partitions(AGENT_PARTITIONS_NAME))
     new = [agent_id for agent_id in ids if agent_id not in known]
     # One run per agent per tick: the key keeps a re-evaluated tick from asking twice.
