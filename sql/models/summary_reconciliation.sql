@@ -163,7 +163,7 @@ suspect_turns AS (
 -- A session with a turn in doubt is compared exactly; one whose turns all match is compared
 -- with what they add up to (summary_fingerprints.sql).
 suspect_sessions AS (
-    SELECT rowid AS api_row, agent_name, session_id
+    SELECT rowid AS api_row
     FROM api_session_summaries
     WHERE NOT coalesce(
             turns_consistent
@@ -189,8 +189,9 @@ SELECT
 FROM api_agent_summaries AS a
 LEFT JOIN recomputed_agent_ids AS r ON r.agent_name = a.agent_name
 UNION ALL
-SELECT 'session', api_row, agent_name, session_id, NULL, true
-FROM suspect_sessions
+SELECT 'session', rowid, agent_name, session_id, NULL, true
+FROM api_session_summaries
+WHERE rowid IN (SELECT api_row FROM suspect_sessions)
 UNION ALL
 SELECT 'turn', api_row, agent_name, session_id, turn, true
 FROM suspect_turns;
