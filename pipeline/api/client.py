@@ -170,8 +170,12 @@ class MeibelClient:
         path = api_path("confidence-scoring", "jobs")
         params = {name: value for name, value in filters.items() if value is not None}
         request = RequestContext("jobs", path, params)
+        # A whole agent's jobs are tens of MB: decoded on a thread, the other requests go on.
         decoded = await self._get(
-            path, request, lambda response, _endpoint: decode(response.content, request)
+            path,
+            request,
+            lambda response, _endpoint: decode(response.content, request),
+            in_thread=True,
         )
         self.rejected.extend(decoded.rejected)
         return decoded
@@ -234,7 +238,12 @@ class MeibelClient:
         return list(records.values())
 
     async def _get(
-        self, path: str, request: RequestContext, decode: Callable[[httpx.Response, str], Body]
+        self,
+        path: str,
+        request: RequestContext,
+        decode: Callable[[httpx.Response, str], Body],
+        *,
+        in_thread: bool = False,
     ) -> Body:
         """The body of a GET as `decode` reads it; retried as the policy says."""
         if self._http is None:
@@ -248,6 +257,8 @@ class MeibelClient:
                     response = await http.get(path, params=dict(request.params))
                     permit.answered(response)
                 _raise_for_status(response)
+                if in_thread:
+                    return await asyncio.to_thread(decode, response, request.endpoint)
                 return decode(response, request.endpoint)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 

@@ -14,10 +14,10 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pipeline.api.client import MeibelClient
 from pipeline.api.errors import RateLimitExhausted, RequestBudgetExhausted
@@ -25,6 +25,7 @@ from pipeline.api.models import AgentSummary
 from pipeline.ingest import records
 from pipeline.ingest.jobs_decode import JobsDecoder
 from pipeline.ingest.plan import JobsPlan, jobs_plan, sessions_plan
+from pipeline.ingest.warehouse_thread import WarehouseThread
 from pipeline.warehouse.backends import SyncTarget
 from pipeline.warehouse.duckdb_warehouse import AgentCommit, AgentPosition
 from pipeline.warehouse.schemas import Table
@@ -82,23 +83,38 @@ async def run_sync(
     synced_at: datetime,
     progress: Progress,
 ) -> SyncReport:
+    thread = WarehouseThread()
+    try:
+        return await _sync_agents(client, warehouse, thread, options, synced_at, progress)
+    finally:
+        thread.close()
+
+
+async def _sync_agents(
+    client: MeibelClient,
+    warehouse: SyncTarget,
+    thread: WarehouseThread,
+    options: SyncOptions,
+    synced_at: datetime,
+    progress: Progress,
+) -> SyncReport:
     report = SyncReport(synced_at)
     listed = await client.list_agents()
     rejected = records.quarantine_batch(client.drain_rejected())
-    warehouse.load(
-        {Table.AGENTS: records.agents_batch(listed), Table.QUARANTINE: rejected}, synced_at
-    )
+    batches = {Table.AGENTS: records.agents_batch(listed), Table.QUARANTINE: rejected}
+    await thread.run(warehouse.load, batches, synced_at)
     wanted = options.agent_ids
     agents = [agent for agent in listed if wanted is None or agent.id in wanted]
     report.fetched[Table.AGENTS] = len(agents)
     report.quarantined += rejected.num_rows
     progress(f"{len(agents)} agents")
-    positions = warehouse.agent_positions()
+    positions = await thread.run(warehouse.agent_positions)
     slots = asyncio.Semaphore(options.agents_in_parallel)
     context = _SyncContext(
         options,
         report,
         progress,
+        thread,
         JobsDecoder(),
         verification_budget(options, len(agents)),
         asyncio.Semaphore(options.wide_jobs_requests_at_once),
@@ -115,12 +131,12 @@ async def run_sync(
                 report.agents_deferred.append(agent.name)
 
     try:
-        await asyncio.gather(*(sync_one(agent) for agent in agents))
+        await _all_or_none(sync_one(agent) for agent in agents)
     finally:
         context.decoder.close()
     leftover = records.quarantine_batch(client.drain_rejected())
     if leftover.num_rows:
-        warehouse.load({Table.QUARANTINE: leftover}, synced_at)
+        await thread.run(warehouse.load, {Table.QUARANTINE: leftover}, synced_at)
         report.quarantined += leftover.num_rows
     if report.agents_deferred:
         progress(
@@ -138,6 +154,7 @@ class _SyncContext:
     options: SyncOptions
     report: SyncReport
     progress: Progress
+    thread: WarehouseThread
     decoder: JobsDecoder
     verification: VerificationBudget
     wide_jobs: asyncio.Semaphore
@@ -155,7 +172,7 @@ async def _sync_agent(
     finally:
         # Committed, the stage is already empty; given up, what it holds must not reach a later
         # commit of this agent.
-        warehouse.discard_staged_jobs(agent.id)
+        await context.thread.run(warehouse.discard_staged_jobs, agent.id)
 
 
 async def _read_and_commit(
@@ -168,7 +185,8 @@ async def _read_and_commit(
     options, report = context.options, context.report
     plan = sessions_plan(position, options.full_refresh, options.lookback)
     sessions = await client.list_sessions(agent.id, back_to=plan.back_to)
-    held = warehouse.agent_sessions(agent.id)
+    thread = context.thread
+    held = await thread.run(warehouse.agent_sessions, agent.id)
     listed = {s.session_id: s.agent_version for s in sessions}
     if plan.mode == "full":
         touched = set(listed)
@@ -179,7 +197,7 @@ async def _read_and_commit(
     versions = {sid: session.agent_version for sid, session in held.items()} | listed
     jobs = jobs_plan(agent.name, touched, versions, options.max_sessions_per_jobs_request)
     await _stage_jobs(client, warehouse, context, agent.id, jobs)
-    changed = warehouse.changed_job_sessions(agent.id) & versions.keys()
+    changed = await thread.run(warehouse.changed_job_sessions, agent.id) & versions.keys()
     candidates = sorted(touched | changed)
     to_verify = _sample(candidates, context.verification.take(len(candidates)), options)
 
@@ -193,7 +211,8 @@ async def _read_and_commit(
     # Records any agent's requests set aside so far commit with this agent: they are facts of
     # their own, and committing them early loses none if a later agent fails.
     rejected = records.quarantine_batch(client.drain_rejected())
-    loaded = warehouse.commit_agent(
+    loaded = await thread.run(
+        warehouse.commit_agent,
         AgentCommit(
             agent_id=agent.id,
             agent_name=agent.name,
@@ -237,9 +256,21 @@ async def _stage_jobs(
         wide = "agent_session_id" not in filters
         async with context.wide_jobs if wide else contextlib.nullcontext():
             decoded = await client.list_jobs_as(context.decoder, **filters)
-            warehouse.stage_jobs(agent_id, decoded.table)
+            await context.thread.run(warehouse.stage_jobs, agent_id, decoded.table)
 
-    await asyncio.gather(*(fetch(filters) for filters in plan.requests))
+    await _all_or_none(fetch(filters) for filters in plan.requests)
+
+
+async def _all_or_none(calls: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run the calls at once; when one fails, the others are cancelled and awaited before its
+    error goes on, so that none still stages jobs or commits after its caller gave up."""
+    tasks = [asyncio.create_task(call) for call in calls]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass

@@ -112,6 +112,7 @@ class DuckDBWarehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._arrivals = 0
+        self._stage_made = False
 
     @classmethod
     @contextmanager
@@ -156,6 +157,7 @@ class DuckDBWarehouse:
 
     def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]:
         """One agent's sync in one transaction: its data, what is gone, settlement, position."""
+        self._make_stage()
         with self.transaction():
             handed = commit.batches.get(Table.SCORING_JOBS)
             if handed is not None:
@@ -185,6 +187,7 @@ class DuckDBWarehouse:
 
     def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
         """Set a batch of the agent's jobs aside in DuckDB until its commit (or discard)."""
+        self._make_stage()
         self._arrivals += 1
         with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
             params = {"agent_id": agent_id, "arrival": self._arrivals}
@@ -192,13 +195,19 @@ class DuckDBWarehouse:
 
     def discard_staged_jobs(self, agent_id: str) -> None:
         """Forget the agent's staged jobs: its sync gave up before committing them."""
-        self._agent_jobs(agent_id)  # makes sure the stage exists
+        self._make_stage()
         run_script(self.con, "loads/discard_staged_jobs", {"agent_id": agent_id})
+
+    def _make_stage(self) -> None:
+        """Create the stage on first use. Its callers call this outside any transaction."""
+        if self._stage_made:
+            return
+        with self._registered(batch=_NO_JOBS):
+            run_script(self.con, "loads/create_stage")
+        self._stage_made = True
 
     def _agent_jobs(self, agent_id: str) -> duckdb.DuckDBPyRelation:
         """The agent's staged jobs, one row per job, as a relation to register as a batch."""
-        # Staging nothing creates the stage for an agent that read no jobs.
-        self.stage_jobs(agent_id, _NO_JOBS)
         run_script(self.con, "loads/staged_agent_jobs", {"agent_id": agent_id})
         return self.con.table("agent_jobs")
 
@@ -247,6 +256,7 @@ class DuckDBWarehouse:
 
     def changed_job_sessions(self, agent_id: str) -> set[str]:
         """Sessions among the agent's staged jobs whose jobs are new or differ from ours."""
+        self._make_stage()
         with self._registered(batch=self._agent_jobs(agent_id)):
             rows = self.con.execute(sql("state/changed_job_sessions")).fetchall()
         return {session_id for (session_id,) in rows}
