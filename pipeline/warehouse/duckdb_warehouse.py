@@ -111,7 +111,6 @@ class DuckDBWarehouse:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self._arrivals = 0
         self._stage_made = False
 
     @classmethod
@@ -188,10 +187,8 @@ class DuckDBWarehouse:
     def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
         """Set a batch of the agent's jobs aside in DuckDB until its commit (or discard)."""
         self._make_stage()
-        self._arrivals += 1
         with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
-            params = {"agent_id": agent_id, "arrival": self._arrivals}
-            run_script(self.con, "loads/stage_jobs", params)
+            run_script(self.con, "loads/stage_jobs", {"agent_id": agent_id})
 
     def discard_staged_jobs(self, agent_id: str) -> None:
         """Forget the agent's staged jobs: its sync gave up before committing them."""
@@ -207,9 +204,13 @@ class DuckDBWarehouse:
         self._stage_made = True
 
     def _agent_jobs(self, agent_id: str) -> duckdb.DuckDBPyRelation:
-        """The agent's staged jobs, one row per job, as a relation to register as a batch."""
-        run_script(self.con, "loads/staged_agent_jobs", {"agent_id": agent_id})
-        return self.con.table("agent_jobs")
+        """The agent's staged jobs, one row per job, as a relation to register as a batch.
+
+        A relation over the stage, not a copy of it: copying an agent's 50,000 jobs costs more
+        than the loads spend reading them where they are."""
+        mine = duckdb.ColumnExpression("stage_agent_id") == duckdb.ConstantExpression(agent_id)
+        staged = self.con.table("staged_jobs").filter(mine)
+        return staged.select(duckdb.StarExpression(exclude=["stage_agent_id"]))
 
     def _load(self, batches: Mapping[Table, Batch], synced_at: datetime) -> dict[Table, int]:
         unknown = set(batches) - set(LOAD_ORDER)

@@ -4,6 +4,6 @@
 -- that no rollback takes it away; its columns are those of a load batch (registered as
 -- `batch`, empty).
 CREATE TEMP TABLE IF NOT EXISTS staged_jobs AS
-SELECT ''::VARCHAR AS stage_agent_id, 0::BIGINT AS arrival, batch.*
+SELECT ''::VARCHAR AS stage_agent_id, batch.*
 FROM batch
 LIMIT 0;

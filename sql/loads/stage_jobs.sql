@@ -1,6 +1,10 @@
--- Set one response's decoded jobs (registered as `batch`) aside as it arrives, so a sync holds
--- no agent's jobs in Python until that agent commits. `arrival` orders the responses of a
--- connection, so that a job read twice keeps its last reading.
+-- Set one response's decoded jobs (registered as `batch`, each job once: both decoders see to
+-- it) aside as it arrives, so a sync holds no agent's jobs in Python until that agent commits.
+-- A job read again (a repeated answer, overlapping filters) keeps its last reading, so the stage
+-- holds each of an agent's jobs once.
+DELETE FROM staged_jobs
+WHERE stage_agent_id = $agent_id AND job_id IN (SELECT job_id FROM batch);
+
 INSERT INTO staged_jobs
-SELECT $agent_id, $arrival, batch.*
+SELECT $agent_id, batch.*
 FROM batch;
