@@ -69,12 +69,13 @@ class SyncConfig(dg.Config):
         ),
     )
     agents_in_parallel: int = Field(default=4, description="Agents synced at once.")
-    wide_jobs_requests_at_once: int = Field(
-        default=SyncOptions.wide_jobs_requests_at_once,
+    jobs_sessions_in_flight: int = Field(
+        default=SyncOptions.jobs_sessions_in_flight,
         ge=1,
         description=(
-            "Jobs answers for a whole agent or version in flight at once, across agents: each "
-            "is held whole while it is decoded, so this bounds the sync's memory."
+            "Sessions whose jobs answers are in flight at once, across agents, each answer "
+            "counting the sessions it covers: an answer is held whole while it is decoded, so "
+            "this bounds the sync's memory. An answer larger than this goes alone."
         ),
     )
     max_requests: int | None = Field(
@@ -92,7 +93,7 @@ class SyncConfig(dg.Config):
             verify_sessions=parse_verify_sessions(self.verify_sessions),
             max_sessions_per_jobs_request=self.max_sessions_per_jobs_request,
             agents_in_parallel=self.agents_in_parallel,
-            wide_jobs_requests_at_once=self.wide_jobs_requests_at_once,
+            jobs_sessions_in_flight=self.jobs_sessions_in_flight,
         )
 
 

@@ -41,6 +41,8 @@ class JobsPlan:
     requests: list[dict[str, str]]
     # One request reads every job of the agent (so a full refresh may judge any missing).
     agent_wide: bool
+    # How many of the agent's sessions each request's answer covers: what its answer weighs.
+    reach: list[int]
 
 
 def jobs_plan(
@@ -58,7 +60,7 @@ def jobs_plan(
     agent version it ran.
     """
     if len(touched) > 1 and len(versions) <= max_sessions_per_request:
-        return JobsPlan([{"agent_name": agent_name}], agent_wide=True)
+        return JobsPlan([{"agent_name": agent_name}], agent_wide=True, reach=[len(versions)])
     sessions_per_version = Counter(versions.values())
     touched_per_version = Counter(versions.get(sid) for sid in touched)
     by_version = sorted(
@@ -69,9 +71,8 @@ def jobs_plan(
         and sessions_per_version[version] <= max_sessions_per_request
     )
     requests = [{"agent_name": agent_name, "agent_version": v} for v in by_version]
-    requests += [
-        {"agent_name": agent_name, "agent_session_id": sid}
-        for sid in sorted(touched)
-        if versions.get(sid) not in by_version
-    ]
-    return JobsPlan(requests, agent_wide=False)
+    reach = [sessions_per_version[v] for v in by_version]
+    alone = [sid for sid in sorted(touched) if versions.get(sid) not in by_version]
+    requests += [{"agent_name": agent_name, "agent_session_id": sid} for sid in alone]
+    reach += [1] * len(alone)
+    return JobsPlan(requests, agent_wide=False, reach=reach)

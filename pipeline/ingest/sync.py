@@ -11,7 +11,6 @@ carries on from what was committed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -26,6 +25,7 @@ from pipeline.ingest import records
 from pipeline.ingest.jobs_decode import JobsDecoder
 from pipeline.ingest.plan import JobsPlan, jobs_plan, sessions_plan
 from pipeline.ingest.warehouse_thread import WarehouseThread
+from pipeline.ingest.weighted_semaphore import WeightedSemaphore
 from pipeline.warehouse.backends import SyncTarget
 from pipeline.warehouse.duckdb_warehouse import AgentCommit, AgentPosition
 from pipeline.warehouse.schemas import Table
@@ -50,10 +50,10 @@ class SyncOptions:
     # so a larger agent is read version by version, or session by session.
     max_sessions_per_jobs_request: int = 10_000
     agents_in_parallel: int = 4
-    # Answers for a whole agent or version (tens of MB, and several times that while decoded)
-    # in flight at once, across agents: what bounds the sync's memory. Session answers are small
-    # and go as fast as the client lets them.
-    wide_jobs_requests_at_once: int = 1
+    # Sessions whose jobs answers are in flight at once, across agents, each answer weighing
+    # the sessions it covers: what bounds the sync's memory (about 3 KB a session, and several
+    # times that while decoded). An answer larger than this goes alone.
+    jobs_sessions_in_flight: int = 10_000
     sample_seed: int | None = None
     # Sync only these agents (by id), as one partition of a per-agent run does; None: all.
     agent_ids: frozenset[str] | None = None
@@ -117,7 +117,7 @@ async def _sync_agents(
         thread,
         JobsDecoder(),
         verification_budget(options, len(agents)),
-        asyncio.Semaphore(options.wide_jobs_requests_at_once),
+        WeightedSemaphore(options.jobs_sessions_in_flight),
     )
 
     async def sync_one(agent: AgentSummary) -> None:
@@ -157,7 +157,7 @@ class _SyncContext:
     thread: WarehouseThread
     decoder: JobsDecoder
     verification: VerificationBudget
-    wide_jobs: asyncio.Semaphore
+    jobs_in_flight: WeightedSemaphore
 
 
 async def _sync_agent(
@@ -252,13 +252,14 @@ async def _stage_jobs(
 ) -> None:
     """Every response of the plan into the warehouse's stage as it arrives, none held here."""
 
-    async def fetch(filters: dict[str, str]) -> None:
-        wide = "agent_session_id" not in filters
-        async with context.wide_jobs if wide else contextlib.nullcontext():
+    async def fetch(filters: dict[str, str], reach: int) -> None:
+        async with context.jobs_in_flight.hold(reach):
             decoded = await client.list_jobs_as(context.decoder, **filters)
             await context.thread.run(warehouse.stage_jobs, agent_id, decoded.table)
 
-    await _all_or_none(fetch(filters) for filters in plan.requests)
+    await _all_or_none(
+        fetch(filters, reach) for filters, reach in zip(plan.requests, plan.reach, strict=True)
+    )
 
 
 async def _all_or_none(calls: Iterable[Coroutine[Any, Any, None]]) -> None:

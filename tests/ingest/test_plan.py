@@ -19,6 +19,7 @@ def test_a_small_agent_is_read_in_one_request() -> None:
     plan = jobs_plan("agent", {"s1", "s2"}, versions, max_sessions_per_request=10)
     assert plan.requests == [{"agent_name": "agent"}]
     assert plan.agent_wide
+    assert plan.reach == [10]
 
 
 def test_one_touched_session_is_asked_for_alone() -> None:
@@ -39,6 +40,7 @@ def test_a_large_agent_is_read_by_version_where_a_version_is_small_enough() -> N
         {"agent_name": "agent", "agent_session_id": "old2"},
     ]
     assert not plan.agent_wide
+    assert plan.reach == [3, 1, 1, 1]
 
 
 @given(versions_of, st.data(), st.integers(1, 40))
@@ -48,12 +50,14 @@ def test_every_touched_session_is_covered_by_a_bounded_request(
     touched = data.draw(st.sets(st.sampled_from(sorted(versions)))) if versions else set()
     plan = jobs_plan("agent", touched, versions, bound)
     covered: set[str] = set()
-    for request in plan.requests:
+    for request, weight in zip(plan.requests, plan.reach, strict=True):
         if "agent_session_id" in request:
             covered.add(request["agent_session_id"])
+            assert weight == 1
             continue
         reach = {s for s, v in versions.items() if v == request.get("agent_version", v)}
         assert len(reach) <= bound
+        assert weight == len(reach)
         covered |= reach
     assert touched <= covered
     assert len(plan.requests) <= len(touched)
