@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -150,26 +149,22 @@ def test_the_admin_endpoint_advances_the_served_world(
     assert counts["sessions"] == simulator.world.counts().sessions
 
 
-def test_generation_is_cheap() -> None:
-    started = time.perf_counter()
+def test_generation_gives_the_sizes_asked_for() -> None:
+    # How fast it generates is the benchmarks' to measure (the simulator's own time is printed
+    # with every scenario), not a test's to assert on a shared machine.
     world = World(WorldSpec(seed=1, agents=4, sessions_per_agent=500, jobs_per_session=6))
-    elapsed = time.perf_counter() - started
     counts = world.counts()
     assert counts.sessions == 2000
     assert 9000 < counts.jobs < 15000
-    assert elapsed < 2.0, f"{elapsed:.2f}s to generate"
 
 
-def test_a_big_agent_listing_is_served_quickly(
+def test_a_big_agent_listing_is_served_whole(
     simulator_factory: Callable[..., SimulatorServer],
 ) -> None:
     sim = simulator_factory(agents=1, sessions_per_agent=500, jobs_per_session=6)
     with httpx.Client(base_url=sim.base_url, headers=sim.headers) as api:
-        started = time.perf_counter()
         jobs = api.get("/confidence-scoring/jobs", params={"agent_name": sim.world.agent_names[0]})
-        elapsed = time.perf_counter() - started
-    assert len(jobs.json()) > 2000
-    assert elapsed < 2.0, f"{elapsed:.2f}s for {len(jobs.json())} jobs"
+    assert len(jobs.json()) == len(sim.world.jobs_for(sim.world.agent_names[0])) > 2000
 
 
 def test_reads_stay_consistent_while_the_world_moves(
