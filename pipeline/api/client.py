@@ -35,6 +35,7 @@ from pipeline.api.records import (
     Checked,
     RejectedRecord,
     RequestContext,
+    check_page,
     check_records,
     validate_one,
 )
@@ -215,9 +216,15 @@ class MeibelClient:
         async def page(offset: int) -> tuple[Checked[Record], int]:
             params = {"offset": str(offset), "limit": str(self.config.page_size)}
             request = RequestContext(endpoint, path, params)
-            items, total = await self._get(path, request, _decoded(_page))
-            checked = check_records(model, items, key, request, first_position=offset)
-            return checked, total
+
+            def decode(response: httpx.Response, endpoint: str) -> tuple[Checked[Record], int]:
+                fast = check_page(model, response.content, key)
+                if fast is not None:
+                    return fast
+                items, total = _page(json_body(response.content, endpoint), endpoint)
+                return check_records(model, items, key, request, first_position=offset), total
+
+            return await self._get(path, request, decode)
 
         offset = 0
         checked, total = await page(offset)

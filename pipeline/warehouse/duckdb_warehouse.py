@@ -124,6 +124,7 @@ class DuckDBWarehouse:
         try:
             warehouse = cls(con)
             if not read_only:
+                run_script(con, "settings/writer")
                 warehouse.apply_schema()
             yield warehouse
         finally:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from pipeline.api.client import ClientConfig, MeibelClient
 from pipeline.api.errors import ApiStatusError, InvalidRecordError, RetryableStatusError
-from pipeline.api.models import ScoringJobResponse
-from pipeline.api.records import RequestContext, check_records, validate_one
+from pipeline.api.models import ScoringJobResponse, SessionSummary
+from pipeline.api.records import RequestContext, check_page, check_records, validate_one
 from pipeline.simulator import SimulatorServer
 from tests.api.support import FAST_RETRIES, SimulatorFactory, call
 
@@ -239,6 +241,39 @@ def test_a_record_twice_in_one_answer_counts_once(simulator: SimulatorServer) ->
     checked = check_records(ScoringJobResponse, [first, second, first], "job_id", JOBS)
     assert [job.job_id for job in checked.valid] == [first["job_id"], second["job_id"]]
     assert checked.distinct == 2
+
+
+def test_a_clean_page_is_read_in_one_pass_to_what_the_per_record_path_gives(
+    simulator: SimulatorServer,
+) -> None:
+    listing = simulator.world.list_sessions(simulator.world.agent_ids[0])
+    body = listing.model_dump_json().encode()
+    fast = check_page(SessionSummary, body, "session_id")
+    assert fast is not None
+    checked, total = fast
+    slow = check_records(SessionSummary, json.loads(body)["data"], "session_id", JOBS)
+    assert (checked.valid, checked.rejected, checked.distinct) == (slow.valid, [], slow.distinct)
+    assert total == listing.total
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda page: page["data"][1].pop("status"), id="invalid record"),
+        pytest.param(lambda page: page["data"].append(page["data"][0]), id="repeated record"),
+        pytest.param(lambda page: page.update(total=True), id="boolean total"),
+        pytest.param(lambda page: page.update(total="5"), id="text total"),
+        pytest.param(lambda page: page.pop("data"), id="no data"),
+    ],
+)
+def test_any_other_page_goes_to_the_per_record_path(
+    simulator: SimulatorServer, spoil: Callable[[dict[str, Any]], object]
+) -> None:
+    page = simulator.world.list_sessions(simulator.world.agent_ids[0]).model_dump(mode="json")
+    assert check_page(SessionSummary, json.dumps(page).encode(), "session_id") is not None
+    spoil(page)
+    assert check_page(SessionSummary, json.dumps(page).encode(), "session_id") is None
+    assert check_page(SessionSummary, b"<html>busy</html>", "session_id") is None
 
 
 def test_unknown_fields_are_tolerated(simulator: SimulatorServer) -> None:
