@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,3 +112,24 @@ def test_canonical_responses_take_the_fast_path(decoder: JobsDecoder) -> None:
 def test_a_broken_body_is_a_retryable_bad_response(decoder: JobsDecoder, body: bytes) -> None:
     with pytest.raises(InvalidResponseError):
         decoder(body, REQUEST)
+
+
+def test_the_answer_spooled_for_duckdb_is_removed_whatever_the_outcome(
+    decoder: JobsDecoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    good = json.dumps(
+        [
+            {
+                "job_id": "a",
+                "agent_identity_context": {"customer_id": "c", "project_id": "p"},
+                "module": "m",
+                "status": "completed",
+            }
+        ]
+    ).encode()
+    assert decoder(good, REQUEST).fast
+    assert not decoder(b'[{"job_id": 1}]', REQUEST).fast
+    with pytest.raises(InvalidResponseError):
+        decoder(b"not json", REQUEST)
+    assert list(tmp_path.iterdir()) == []
