@@ -85,9 +85,12 @@ async def run_sync(
 ) -> SyncReport:
     thread = WarehouseThread()
     try:
+        await thread.run(warehouse.begin_sync)
         return await _sync_agents(client, warehouse, thread, options, synced_at, progress)
     finally:
         thread.close()
+        # The thread is done: no call of it is left to share the connection with this one.
+        warehouse.end_sync()
 
 
 async def _sync_agents(

@@ -75,6 +75,14 @@ class WarehouseSettings(BaseModel):
 class SyncTarget(Protocol):
     """What `run_sync` needs of a warehouse; DuckDBWarehouse and IcebergWarehouse both are one."""
 
+    def begin_sync(self) -> None:
+        """Called before a sync's first write (on the thread that writes)."""
+        ...
+
+    def end_sync(self) -> None:
+        """Called once the sync's writes are over, whether it succeeded or not."""
+        ...
+
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]: ...
 
     def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]: ...

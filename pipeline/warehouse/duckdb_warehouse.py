@@ -150,6 +150,13 @@ class DuckDBWarehouse:
             raise
         self.con.commit()
 
+    def begin_sync(self) -> None:
+        """Bound DuckDB's memory while a sync writes (sql/settings/sync.sql says why)."""
+        run_script(self.con, "settings/sync")
+
+    def end_sync(self) -> None:
+        run_script(self.con, "settings/sync_done")
+
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
         """Upsert every batch in one transaction: all of them land, or none does."""
         with self.transaction():

@@ -18,12 +18,18 @@ class CommitFailed(Exception):
     pass
 
 
+def memory_limit(wh: DuckDBWarehouse) -> str:
+    return str(wh.query("SELECT current_setting('memory_limit') AS m").column("m")[0])
+
+
 class FailingCommitWarehouse(DuckDBWarehouse):
     """A real warehouse whose commit of one agent fails, as a full disk would fail it."""
 
     failing_agent = ""
+    memory_limits: set[str]
 
     def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]:
+        self.memory_limits.add(memory_limit(self))
         if commit.agent_id == self.failing_agent:
             raise CommitFailed(commit.agent_id)
         return super().commit_agent(commit, synced_at)
@@ -50,8 +56,14 @@ def test_a_failed_agent_stops_the_others_and_leaves_every_agent_whole_or_untouch
     with DuckDBWarehouse.open(env.warehouse) as opened:
         wh = FailingCommitWarehouse(opened.con)
         wh.failing_agent = agent_ids[1]
+        wh.memory_limits = set()
+        unbounded = memory_limit(wh)
         still_running = asyncio.run(sync(wh))
         assert still_running == set()
+        # DuckDB's memory was bounded while the sync wrote, and is given back though it failed.
+        [bounded] = wh.memory_limits
+        assert bounded != unbounded
+        assert memory_limit(wh) == unbounded
         # Every agent's staged jobs were given up: none can reach a later commit.
         assert wh.query("SELECT count(*) AS n FROM staged_jobs").column("n")[0].as_py() == 0
         committed = set(wh.agent_positions())

@@ -111,6 +111,12 @@ class IcebergWarehouse:
 
     # The sync's side: the same methods, and the same SQL, as DuckDBWarehouse.
 
+    def begin_sync(self) -> None:
+        """Nothing to bound: each step's DuckDB is a scratch one, closed when the step ends."""
+
+    def end_sync(self) -> None:
+        """Nothing to restore (see begin_sync)."""
+
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
         """Upsert batches of the shared tables; each table commits atomically on its own."""
         per_agent = set(batches) - SHARED_LOADS
