@@ -80,7 +80,8 @@ class SyncTarget(Protocol):
         ...
 
     def end_sync(self) -> None:
-        """Called once the sync's writes are over, whether it succeeded or not."""
+        """Called once the sync's writes are over and its writing thread has stopped, whether
+        it succeeded or not."""
         ...
 
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]: ...
