@@ -64,10 +64,7 @@ class JobsDecoder:
         self._con.close()
 
     def __call__(self, body: bytes, request: RequestContext) -> DecodedJobs:
-        table = None
-        if len(body) >= self.min_fast_bytes:
-            with self._con_lock:
-                table = self._fast(body)
+        table = self._fast(body) if len(body) >= self.min_fast_bytes else None
         if table is not None:
             return DecodedJobs(table)
         return per_record(body, request)
@@ -79,20 +76,9 @@ class JobsDecoder:
         with tempfile.NamedTemporaryFile(prefix="meibel-jobs-", suffix=".json") as spool:
             spool.write(body)
             spool.flush()
-            return self._read(spool.name)
-
-    def _read(self, path: str) -> pa.Table | None:
-        con = self._con
-        try:
-            response = con.read_json(path, format="array", columns=_RECORD_COLUMNS)
-            con.register("response", response)
-            decoded = con.sql(sql("decode/scoring_jobs")).to_arrow_table()
-        except (duckdb.InvalidInputException, duckdb.ConversionException):
-            # Not an array of objects DuckDB reads, or a value past its type: the per-record
-            # path tells what is wrong.
+            decoded = self._read(spool.name)
+        if decoded is None:
             return None
-        finally:
-            con.unregister("response")
         # No rows may also be a body that is no JSON at all: the per-record path tells.
         if not decoded.num_rows or not pc.all(decoded.column("canonical")).as_py():
             return None
@@ -100,6 +86,22 @@ class JobsDecoder:
         if pc.count_distinct(job_ids).as_py() != decoded.num_rows:
             return None
         return decoded.drop_columns(["canonical"]).cast(schemas.SCORING_JOBS)
+
+    def _read(self, path: str) -> pa.Table | None:
+        """The spooled answer through the decode query; None where DuckDB will not read it."""
+        con = self._con
+        # Only the query needs the connection: one answer is spooled while another is read.
+        with self._con_lock:
+            try:
+                response = con.read_json(path, format="array", columns=_RECORD_COLUMNS)
+                con.register("response", response)
+                return con.sql(sql("decode/scoring_jobs")).to_arrow_table()
+            except (duckdb.InvalidInputException, duckdb.ConversionException):
+                # Not an array of objects DuckDB reads, or a value past its type: the
+                # per-record path tells what is wrong.
+                return None
+            finally:
+                con.unregister("response")
 
 
 def per_record(body: bytes, request: RequestContext) -> DecodedJobs:
