@@ -172,10 +172,11 @@ async def _sync_agent(
 ) -> None:
     try:
         await _read_and_commit(client, warehouse, agent, position, context)
-    finally:
-        # Committed, the stage is already empty; given up, what it holds must not reach a later
-        # commit of this agent.
+    except BaseException:
+        # Given up, what the stage holds must not reach a later commit of this agent. (A commit
+        # empties it itself.)
         await context.thread.run(warehouse.discard_staged_jobs, agent.id)
+        raise
 
 
 async def _read_and_commit(
