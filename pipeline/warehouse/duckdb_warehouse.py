@@ -118,13 +118,18 @@ class DuckDBWarehouse:
     def open(cls, path: str | Path, *, read_only: bool = False) -> Iterator[DuckDBWarehouse]:
         """Open (and on first use create) the warehouse file, schema and views applied."""
         path = Path(path)
-        if not read_only:
+        if read_only:
+            con = duckdb.connect(str(path), read_only=True)
+        else:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+            # Attached rather than opened, for the options only ATTACH takes (settings/writer).
+            con = duckdb.connect()
         try:
             warehouse = cls(con)
             if not read_only:
-                run_script(con, "settings/writer")
+                run_script(
+                    con, "settings/writer", {"path": str(path), "temp_directory": f"{path}.tmp"}
+                )
                 warehouse.apply_schema()
             yield warehouse
         finally:

@@ -1,9 +1,18 @@
--- Settings of a connection that writes the warehouse.
+-- How a connection that writes the warehouse opens it: the file ($path) attached to an in-memory
+-- connection and made its default, since ATTACH alone takes the row group size.
 --
--- DuckDB checkpoints once its WAL passes checkpoint_threshold (16 MB by default). A sync commits
--- each agent at once, tens of MB of WAL an agent, so at the default almost every commit also
--- checkpointed. Over twenty agents of 50,000 jobs each, 128 MB took the warehouse's share of a
--- 1M-job sync from 17.7 s to 14.0 s (final checkpoint included) for 26 MB more peak memory;
--- 256 MB was no faster and cost 213 MB more. A crash replays at most this much WAL on the next
--- open.
-SET checkpoint_threshold = '128MB';
+-- Row groups of 16,384 rows rather than DuckDB's 122,880: a transaction that appends at least
+-- a row group to a table writes it to the file as it goes ("optimistic writes"), so its commit
+-- logs where the blocks are instead of copying every row into the WAL, and no checkpoint has
+-- to write them again. One agent of 50,000 jobs now takes that path; with the default it went
+-- through the WAL. Over twenty agents of 50,000 jobs (the warehouse alone, final checkpoint
+-- included) that took 11.3 s to 9.5 s. With so little WAL, DuckDB's default checkpoint
+-- threshold (16 MB) is as fast as the 128 MB it needed before, and keeps 100 MB less in memory.
+-- Smaller row groups also give finer min/max zone maps, which a one-session
+-- lookup prunes by. The size applies to what this connection writes; readers need no option.
+--
+-- The temp directory is where DuckDB puts it for a file opened directly (the in-memory default
+-- would be `.tmp` under whatever folder the process runs in).
+SET temp_directory = $temp_directory;
+ATTACH $path AS warehouse (ROW_GROUP_SIZE 16384);
+USE warehouse;
