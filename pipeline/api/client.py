@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -175,7 +175,7 @@ class MeibelClient:
         decoded = await self._get(
             path,
             request,
-            lambda response, _endpoint: decode(response.content, request),
+            lambda body, _endpoint: decode(body, request),
             in_thread=True,
         )
         self.rejected.extend(decoded.rejected)
@@ -217,11 +217,11 @@ class MeibelClient:
             params = {"offset": str(offset), "limit": str(self.config.page_size)}
             request = RequestContext(endpoint, path, params)
 
-            def decode(response: httpx.Response, endpoint: str) -> tuple[Checked[Record], int]:
-                fast = check_page(model, response.content, key)
+            def decode(body: bytes, endpoint: str) -> tuple[Checked[Record], int]:
+                fast = check_page(model, body, key)
                 if fast is not None:
                     return fast
-                items, total = _page(json_body(response.content, endpoint), endpoint)
+                items, total = _page(json_body(body, endpoint), endpoint)
                 return check_records(model, items, key, request, first_position=offset), total
 
             return await self._get(path, request, decode)
@@ -248,7 +248,7 @@ class MeibelClient:
         self,
         path: str,
         request: RequestContext,
-        decode: Callable[[httpx.Response, str], Body],
+        decode: Callable[[bytes, str], Body],
         *,
         in_thread: bool = False,
     ) -> Body:
@@ -261,12 +261,12 @@ class MeibelClient:
                 async with self._slots, self.pacer.permit() as permit:
                     self._spend(request.endpoint)
                     failpoint("request")
-                    response = await http.get(path, params=dict(request.params))
+                    response, body = await _fetch(http, path, request.params)
                     permit.answered(response)
                 _raise_for_status(response)
                 if in_thread:
-                    return await asyncio.to_thread(decode, response, request.endpoint)
-                return decode(response, request.endpoint)
+                    return await asyncio.to_thread(decode, body, request.endpoint)
+                return decode(body, request.endpoint)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _spend(self, endpoint: str) -> None:
@@ -274,6 +274,23 @@ class MeibelClient:
         if budget is not None and self.requests_made >= budget:
             raise RequestBudgetExhausted(budget)
         self.requests_by_endpoint[endpoint] += 1
+
+
+async def _fetch(
+    http: httpx.AsyncClient, path: str, params: Mapping[str, str]
+) -> tuple[httpx.Response, bytes]:
+    """A GET's response and its body, read whole.
+
+    A body that httpx reads itself stays on its response, and each response is in a reference
+    cycle with its stream, so a body lived until the garbage collector's next full pass: in a
+    million-job sync, several jobs answers of 32 MB at once. Read chunk by chunk, the body is
+    the caller's alone and goes when the caller is done with it."""
+    async with http.stream("GET", path, params=params) as response:
+        if response.is_error:
+            # A short error body, which `server_message` reads from the response.
+            await response.aread()
+            return response, response.content
+        return response, b"".join([chunk async for chunk in response.aiter_bytes()])
 
 
 def _raise_for_status(response: httpx.Response) -> None:
@@ -325,9 +342,9 @@ def _pages_fit(stride: int, total: int, pages: list[tuple[Checked[Any], int]]) -
     )
 
 
-def _decoded(shape: Callable[[Any, str], Body]) -> Callable[[httpx.Response, str], Body]:
+def _decoded(shape: Callable[[Any, str], Body]) -> Callable[[bytes, str], Body]:
     """Decode the body from JSON, then check its shape."""
-    return lambda response, endpoint: shape(json_body(response.content, endpoint), endpoint)
+    return lambda body, endpoint: shape(json_body(body, endpoint), endpoint)
 
 
 def _checked_jobs(content: bytes, request: RequestContext) -> Checked[ScoringJobResponse]:

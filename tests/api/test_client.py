@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Callable
@@ -128,6 +129,32 @@ def test_every_tricky_agent_name_reaches_its_own_summaries(
     (jobs, agent_jobs, session_jobs), _ = call(simulator, fetch)
     assert jobs == agent_jobs == len(world.jobs_for(name))
     assert session_jobs == len(world.jobs_for(name, session_id)) > 0
+
+
+def test_no_answer_body_outlives_its_call(simulator: SimulatorServer) -> None:
+    """httpx keeps a body it reads on its response, which sits in a reference cycle: such a
+    body (a jobs answer is tens of MB) lived until the collector's next full pass. With the
+    collector off, no response may be left holding one once the calls have returned."""
+    name = simulator.world.agent_names[0]
+
+    async def read(client: MeibelClient) -> int:
+        jobs = await client.list_jobs(agent_name=name)
+        sessions = await client.list_sessions(simulator.world.agent_ids[0])
+        return len(jobs) + len(sessions)
+
+    gc.collect()
+    gc.disable()
+    try:
+        read_records, _ = call(simulator, read)
+        holding = [
+            obj
+            for obj in gc.get_objects()
+            if isinstance(obj, httpx.Response) and getattr(obj, "_content", None)
+        ]
+    finally:
+        gc.enable()
+    assert read_records > 0
+    assert holding == []
 
 
 def test_retries_429_honouring_retry_after_then_succeeds(simulator: SimulatorServer) -> None:
