@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import quote
@@ -59,7 +61,8 @@ class DecodedRecords(Protocol):
 
 
 Decoded = TypeVar("Decoded", bound=DecodedRecords)
-JobsDecode = Callable[[bytes, RequestContext], Decoded]
+# Decodes a jobs answer from the file its body was written to as it arrived.
+JobsDecode = Callable[[Path, RequestContext], Decoded]
 
 
 @dataclass(frozen=True)
@@ -171,13 +174,8 @@ class MeibelClient:
         path = api_path("confidence-scoring", "jobs")
         params = {name: value for name, value in filters.items() if value is not None}
         request = RequestContext("jobs", path, params)
-        # A whole agent's jobs are tens of MB: decoded on a thread, the other requests go on.
-        decoded = await self._get(
-            path,
-            request,
-            lambda body, _endpoint: decode(body, request),
-            in_thread=True,
-        )
+        # A whole agent's jobs are tens of MB.
+        decoded = await self._get_spooled(path, request, lambda body: decode(body, request))
         self.rejected.extend(decoded.rejected)
         return decoded
 
@@ -245,52 +243,55 @@ class MeibelClient:
         return list(records.values())
 
     async def _get(
-        self,
-        path: str,
-        request: RequestContext,
-        decode: Callable[[bytes, str], Body],
-        *,
-        in_thread: bool = False,
+        self, path: str, request: RequestContext, decode: Callable[[bytes, str], Body]
     ) -> Body:
         """The body of a GET as `decode` reads it; retried as the policy says."""
-        if self._http is None:
-            raise RuntimeError("MeibelClient is used outside `async with`")
-        http = self._http
         async for attempt in retrying(self.config.retry):
             with attempt:
-                async with self._slots, self.pacer.permit() as permit:
-                    self._spend(request.endpoint)
-                    failpoint("request")
-                    response, body = await _fetch(http, path, request.params)
-                    permit.answered(response)
-                _raise_for_status(response)
-                if in_thread:
-                    return await asyncio.to_thread(decode, body, request.endpoint)
-                return decode(body, request.endpoint)
+                chunks: list[bytes] = []
+                await self._receive(path, request, chunks.append)
+                return decode(b"".join(chunks), request.endpoint)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _get_spooled(
+        self, path: str, request: RequestContext, decode: Callable[[Path], Body]
+    ) -> Body:
+        """`_get` for a body of tens of MB: written to a temporary file as it arrives, then
+        decoded from the file on a thread while the other requests go on. The body is never
+        whole in Python's memory, and the file goes once decoded, whatever the outcome."""
+        async for attempt in retrying(self.config.retry):
+            with attempt, tempfile.NamedTemporaryFile(prefix="meibel-", suffix=".json") as spool:
+                await self._receive(path, request, spool.write)
+                spool.flush()
+                return await asyncio.to_thread(decode, Path(spool.name))
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _receive(
+        self, path: str, request: RequestContext, sink: Callable[[bytes], object]
+    ) -> None:
+        """Send one GET and hand its body to `sink` chunk by chunk; an error status raises.
+
+        Not `response.aread()`: a body httpx reads itself stays on its response, which is in a
+        reference cycle with its stream, so each body lived until the garbage collector's next
+        full pass (in a million-job sync, several jobs answers of 32 MB at once)."""
+        if self._http is None:
+            raise RuntimeError("MeibelClient is used outside `async with`")
+        async with self._slots, self.pacer.permit() as permit:
+            self._spend(request.endpoint)
+            failpoint("request")
+            async with self._http.stream("GET", path, params=request.params) as response:
+                permit.answered(response)
+                if response.is_error:
+                    await response.aread()  # a short error body, for its message
+                    _raise_for_status(response)
+                async for chunk in response.aiter_bytes():
+                    sink(chunk)
 
     def _spend(self, endpoint: str) -> None:
         budget = self.config.max_requests
         if budget is not None and self.requests_made >= budget:
             raise RequestBudgetExhausted(budget)
         self.requests_by_endpoint[endpoint] += 1
-
-
-async def _fetch(
-    http: httpx.AsyncClient, path: str, params: Mapping[str, str]
-) -> tuple[httpx.Response, bytes]:
-    """A GET's response and its body, read whole.
-
-    A body that httpx reads itself stays on its response, and each response is in a reference
-    cycle with its stream, so a body lived until the garbage collector's next full pass: in a
-    million-job sync, several jobs answers of 32 MB at once. Read chunk by chunk, the body is
-    the caller's alone and goes when the caller is done with it."""
-    async with http.stream("GET", path, params=params) as response:
-        if response.is_error:
-            # A short error body, which `server_message` reads from the response.
-            await response.aread()
-            return response, response.content
-        return response, b"".join([chunk async for chunk in response.aiter_bytes()])
 
 
 def _raise_for_status(response: httpx.Response) -> None:
@@ -347,8 +348,8 @@ def _decoded(shape: Callable[[Any, str], Body]) -> Callable[[bytes, str], Body]:
     return lambda body, endpoint: shape(json_body(body, endpoint), endpoint)
 
 
-def _checked_jobs(content: bytes, request: RequestContext) -> Checked[ScoringJobResponse]:
-    items = json_array(json_body(content, request.endpoint), request.endpoint)
+def _checked_jobs(body: Path, request: RequestContext) -> Checked[ScoringJobResponse]:
+    items = json_array(json_body(body.read_bytes(), request.endpoint), request.endpoint)
     return check_records(ScoringJobResponse, items, "job_id", request)
 
 

@@ -12,9 +12,9 @@ so the client retries it.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -63,20 +63,19 @@ class JobsDecoder:
     def close(self) -> None:
         self._con.close()
 
-    def __call__(self, body: bytes, request: RequestContext) -> DecodedJobs:
-        table = self._fast(body) if len(body) >= self.min_fast_bytes else None
+    def __call__(self, body: Path, request: RequestContext) -> DecodedJobs:
+        """The answer whose body the client spooled to `body` as it arrived.
+
+        From the file: DuckDB reads a file natively with the GIL released, while it reads a
+        Python file object through Python calls: a 32 MB answer decoded in 0.33 s from a file
+        against 0.48 s from memory."""
+        table = self._fast(body) if body.stat().st_size >= self.min_fast_bytes else None
         if table is not None:
             return DecodedJobs(table)
-        return per_record(body, request)
+        return per_record(body.read_bytes(), request)
 
-    def _fast(self, body: bytes) -> pa.Table | None:
-        # Spooled to a file: DuckDB reads a file natively with the GIL released, while it reads
-        # a Python file object through Python calls. A 32 MB answer decoded in 0.33 s from a file
-        # (writing it included) against 0.48 s from memory, and with 40 MB less memory.
-        with tempfile.NamedTemporaryFile(prefix="meibel-jobs-", suffix=".json") as spool:
-            spool.write(body)
-            spool.flush()
-            decoded = self._read(spool.name)
+    def _fast(self, body: Path) -> pa.Table | None:
+        decoded = self._read(str(body))
         if decoded is None:
             return None
         # No rows may also be a body that is no JSON at all: the per-record path tells.
@@ -90,7 +89,6 @@ class JobsDecoder:
     def _read(self, path: str) -> pa.Table | None:
         """The spooled answer through the decode query; None where DuckDB will not read it."""
         con = self._con
-        # Only the query needs the connection: one answer is spooled while another is read.
         with self._con_lock:
             try:
                 response = con.read_json(path, format="array", columns=_RECORD_COLUMNS)

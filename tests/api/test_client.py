@@ -6,16 +6,24 @@ import asyncio
 import gc
 import json
 import logging
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pipeline.api.client import ClientConfig, MeibelClient
+from pipeline.api.client import ClientConfig, MeibelClient, json_array, json_body
 from pipeline.api.errors import ApiStatusError, InvalidRecordError, RetryableStatusError
 from pipeline.api.models import ScoringJobResponse, SessionSummary
-from pipeline.api.records import RequestContext, check_page, check_records, validate_one
+from pipeline.api.records import (
+    Checked,
+    RequestContext,
+    check_page,
+    check_records,
+    validate_one,
+)
 from pipeline.simulator import SimulatorServer
 from tests.api.support import FAST_RETRIES, SimulatorFactory, call
 
@@ -155,6 +163,37 @@ def test_no_answer_body_outlives_its_call(simulator: SimulatorServer) -> None:
         gc.enable()
     assert read_records > 0
     assert holding == []
+
+
+def test_a_spooled_jobs_answer_is_removed_whatever_the_outcome(
+    simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A jobs answer is written to a temporary file as it arrives and decoded from there. No
+    file is left after an answer decoded, one cut short and retried, or a decode that fails."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    name = simulator.world.agent_names[0]
+    simulator.faults.script("truncated-json", count=1, path_prefix="/confidence-scoring/jobs")
+    spooled: list[Path] = []
+
+    def decode(body: Path, request: RequestContext) -> Checked[ScoringJobResponse]:
+        spooled.append(body)
+        assert body.parent == tmp_path
+        items = json_array(json_body(body.read_bytes(), request.endpoint), request.endpoint)
+        return check_records(ScoringJobResponse, items, "job_id", request)
+
+    checked, client = call(simulator, lambda c: c.list_jobs_as(decode, agent_name=name))
+    assert len(checked.valid) == len(simulator.world.jobs_for(name))
+    assert client.requests_by_endpoint["jobs"] == 2
+    assert len(spooled) == 2
+
+    def fail(body: Path, request: RequestContext) -> Checked[ScoringJobResponse]:
+        spooled.append(body)
+        raise LookupError("the decode gave up")
+
+    with pytest.raises(LookupError):
+        call(simulator, lambda c: c.list_jobs_as(fail, agent_name=name))
+    assert len(spooled) == 3
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_retries_429_honouring_retry_after_then_succeeds(simulator: SimulatorServer) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.api.errors import InvalidResponseError
 from pipeline.api.records import RequestContext
-from pipeline.ingest.jobs_decode import JobsDecoder, per_record
+from pipeline.ingest.jobs_decode import DecodedJobs, JobsDecoder, per_record
 from pipeline.warehouse import schemas
 
 REQUEST = RequestContext("jobs", "/confidence-scoring/jobs", {"agent_name": "a"})
@@ -68,6 +68,14 @@ def decoder() -> JobsDecoder:
     return JobsDecoder(min_fast_bytes=0)
 
 
+def decode(decoder: JobsDecoder, body: bytes) -> DecodedJobs:
+    """The body as the client hands it over: spooled to a file."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as spool:
+        spool.write(body)
+        spool.flush()
+        return decoder(Path(spool.name), REQUEST)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(job, job, job, any_json), max_size=12))
 def test_any_response_decodes_as_the_per_record_path_does(
@@ -75,7 +83,7 @@ def test_any_response_decodes_as_the_per_record_path_does(
 ) -> None:
     body = json.dumps(items).encode()
     expected = per_record(body, REQUEST)
-    decoded = decoder(body, REQUEST)
+    decoded = decode(decoder, body)
     assert decoded.table.equals(expected.table)
     assert [(r.key, r.position, r.error) for r in decoded.rejected] == [
         (r.key, r.position, r.error) for r in expected.rejected
@@ -102,7 +110,7 @@ def test_canonical_responses_take_the_fast_path(decoder: JobsDecoder) -> None:
         for i in range(50)
     ]
     body = json.dumps(items).encode()
-    decoded = decoder(body, REQUEST)
+    decoded = decode(decoder, body)
     assert decoded.fast
     assert decoded.table.equals(per_record(body, REQUEST).table)
     assert decoded.table.schema == schemas.SCORING_JOBS
@@ -111,25 +119,4 @@ def test_canonical_responses_take_the_fast_path(decoder: JobsDecoder) -> None:
 @pytest.mark.parametrize("body", [b'[{"job_id": "a"', b"not json", b'{"data": []}', b"", b"[1, 2"])
 def test_a_broken_body_is_a_retryable_bad_response(decoder: JobsDecoder, body: bytes) -> None:
     with pytest.raises(InvalidResponseError):
-        decoder(body, REQUEST)
-
-
-def test_the_answer_spooled_for_duckdb_is_removed_whatever_the_outcome(
-    decoder: JobsDecoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    good = json.dumps(
-        [
-            {
-                "job_id": "a",
-                "agent_identity_context": {"customer_id": "c", "project_id": "p"},
-                "module": "m",
-                "status": "completed",
-            }
-        ]
-    ).encode()
-    assert decoder(good, REQUEST).fast
-    assert not decoder(b'[{"job_id": 1}]', REQUEST).fast
-    with pytest.raises(InvalidResponseError):
-        decoder(b"not json", REQUEST)
-    assert list(tmp_path.iterdir()) == []
+        decode(decoder, body)
