@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import functools
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Concatenate, Literal, NamedTuple, ParamSpec, TypeAlias, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +24,8 @@ from pipeline.warehouse.sql_files import (
     schema_files,
     sql,
 )
+
+log = logging.getLogger(__name__)
 
 SyncMode = Literal["full", "incremental"]
 # What a load reads as `batch`: Arrow from the API, or a relation already in DuckDB (staged jobs).
@@ -70,6 +74,42 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _past_the_sync_bound(
+    step: Callable[Concatenate[DuckDBWarehouse, _P], _R],
+) -> Callable[Concatenate[DuckDBWarehouse, _P], _R]:
+    """A sync's step that runs out of the sync's memory bound runs again without it.
+
+    The bound (sql/settings/sync.sql) keeps a sync's memory flat; it is ours, not the machine's,
+    so a step too large for it (an agent far larger than the rest) still goes through, and the
+    bound holds again for the next. Each such step is one transaction, which the failure rolled
+    back, or can run twice to the same end."""
+
+    @functools.wraps(step)
+    def run(self: DuckDBWarehouse, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return step(self, *args, **kwargs)
+        except duckdb.OutOfMemoryException as error:
+            if not self._sync_bounded:
+                raise
+            log.warning(
+                "%s needed more memory than a sync's bound; running it again without the "
+                "bound (%s)",
+                step.__name__,
+                str(error).splitlines()[0],
+            )
+            run_script(self.con, "settings/sync_done")
+            try:
+                return step(self, *args, **kwargs)
+            finally:
+                run_script(self.con, "settings/sync")
+
+    return run
+
+
 @dataclass(frozen=True)
 class AgentCommit:
     """What one agent's sync hands the warehouse to commit at once.
@@ -112,6 +152,7 @@ class DuckDBWarehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._stage_made = False
+        self._sync_bounded = False
 
     @classmethod
     @contextmanager
@@ -158,22 +199,26 @@ class DuckDBWarehouse:
     def begin_sync(self) -> None:
         """Bound DuckDB's memory while a sync writes (sql/settings/sync.sql says why)."""
         run_script(self.con, "settings/sync")
+        self._sync_bounded = True
 
     def end_sync(self) -> None:
         run_script(self.con, "settings/sync_done")
+        self._sync_bounded = False
 
+    @_past_the_sync_bound
     def load(self, batches: Mapping[Table, pa.Table], synced_at: datetime) -> dict[Table, int]:
         """Upsert every batch in one transaction: all of them land, or none does."""
         with self.transaction():
             return self._load(batches, synced_at)
 
+    @_past_the_sync_bound
     def commit_agent(self, commit: AgentCommit, synced_at: datetime) -> dict[Table, int]:
         """One agent's sync in one transaction: its data, what is gone, settlement, position."""
         self._make_stage()
         with self.transaction():
             handed = commit.batches.get(Table.SCORING_JOBS)
             if handed is not None:
-                self.stage_jobs(commit.agent_id, handed)
+                self._stage(commit.agent_id, handed)
             jobs = self._agent_jobs(commit.agent_id)
             loaded = self._load({**commit.batches, Table.SCORING_JOBS: jobs}, synced_at)
             params = {
@@ -197,9 +242,13 @@ class DuckDBWarehouse:
         failpoint("after-commit")
         return loaded
 
+    @_past_the_sync_bound
     def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
         """Set a batch of the agent's jobs aside in DuckDB until its commit (or discard)."""
         self._make_stage()
+        self._stage(agent_id, jobs)
+
+    def _stage(self, agent_id: str, jobs: pa.Table) -> None:
         with self._registered(batch=jobs.cast(SCHEMAS[Table.SCORING_JOBS])):
             run_script(self.con, "loads/stage_jobs", {"agent_id": agent_id})
 
@@ -253,9 +302,18 @@ class DuckDBWarehouse:
             self.con.register(name, relation)
         try:
             yield
-        finally:
-            for name in relations:
-                self.con.unregister(name)
+        except BaseException:
+            # A statement that failed inside a transaction aborted it, and DuckDB refuses even
+            # an unregister until the rollback, which drops the registrations itself: the
+            # error to tell is the statement's.
+            with suppress(duckdb.TransactionException):
+                self._unregister(relations)
+            raise
+        self._unregister(relations)
+
+    def _unregister(self, relations: Mapping[str, Batch]) -> None:
+        for name in relations:
+            self.con.unregister(name)
 
     def agent_positions(self) -> dict[str, AgentPosition]:
         return {
@@ -268,6 +326,7 @@ class DuckDBWarehouse:
         rows = self.con.execute(sql("state/agent_sessions"), {"agent_id": agent_id}).fetchall()
         return {session_id: HeldSession(settled, version) for session_id, settled, version in rows}
 
+    @_past_the_sync_bound
     def changed_job_sessions(self, agent_id: str) -> set[str]:
         """Sessions among the agent's staged jobs whose jobs are new or differ from ours."""
         self._make_stage()
