@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
@@ -24,10 +24,16 @@ from pipeline.warehouse.duckdb_warehouse import (
     DuckDBWarehouse,
     HeldSession,
 )
-from pipeline.warehouse.iceberg.catalog import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR, open_catalog
-from pipeline.warehouse.iceberg.maintenance import Expired
-from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE, IcebergWarehouse
+from pipeline.warehouse.iceberg.defaults import (
+    DEFAULT_CATALOG,
+    DEFAULT_EMBEDDED_DIR,
+    DEFAULT_NAMESPACE,
+)
 from pipeline.warehouse.schemas import Table
+
+if TYPE_CHECKING:
+    from pipeline.warehouse.iceberg.maintenance import Expired
+    from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 
 BackendName = Literal["duckdb", "iceberg"]
 
@@ -160,5 +166,9 @@ def open_warehouse(settings: WarehouseSettings) -> Iterator[Backend]:
         with DuckDBWarehouse.open(settings.duckdb_path) as warehouse:
             yield DuckDBBackend(warehouse)
         return
+    # Only a run on Iceberg loads pyiceberg.
+    from pipeline.warehouse.iceberg.catalog import open_catalog
+    from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
+
     with open_catalog(settings.iceberg_catalog, settings.iceberg_dir) as catalog:
         yield IcebergBackend(IcebergWarehouse(catalog, settings.iceberg_namespace))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from filelock import FileLock, Timeout
@@ -24,9 +25,14 @@ from pipeline.warehouse.backends import (
     open_warehouse,
 )
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-from pipeline.warehouse.iceberg.catalog import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR
-from pipeline.warehouse.iceberg.maintenance import Expired
-from pipeline.warehouse.iceberg.warehouse import DEFAULT_NAMESPACE
+from pipeline.warehouse.iceberg.defaults import (
+    DEFAULT_CATALOG,
+    DEFAULT_EMBEDDED_DIR,
+    DEFAULT_NAMESPACE,
+)
+
+if TYPE_CHECKING:
+    from pipeline.warehouse.iceberg.maintenance import Expired
 
 DEFAULT_WAREHOUSE = DEFAULT_DUCKDB_PATH
 DEFAULT_EXPORT_DIR = "data/exports"

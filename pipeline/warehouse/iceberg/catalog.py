@@ -12,8 +12,7 @@ from pathlib import Path
 from pyiceberg.catalog import Catalog, load_catalog
 from pyiceberg.utils.config import Config
 
-DEFAULT_CATALOG = "meibel"
-DEFAULT_EMBEDDED_DIR = "data/iceberg"
+from pipeline.warehouse.iceberg.defaults import DEFAULT_CATALOG, DEFAULT_EMBEDDED_DIR
 
 
 def open_catalog(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,7 @@ from pipeline.warehouse.duckdb_warehouse import (
     DuckDBWarehouse,
     HeldSession,
 )
+from pipeline.warehouse.iceberg.defaults import DEFAULT_NAMESPACE
 from pipeline.warehouse.iceberg.maintenance import Expired, expire_snapshots
 from pipeline.warehouse.iceberg.tables import (
     AGENT_TABLES,
@@ -62,7 +64,12 @@ SHARED_LOADS = frozenset({Table.AGENTS, Table.QUARANTINE})
 CONFLICTS = (CommitFailedException, ValidationException)
 # The agent's read position: committed after everything else an agent's commit writes.
 POSITION_TABLE = "sync_state"
-DEFAULT_NAMESPACE = "meibel"
+
+# pyiceberg remarks on every replace that finds nothing to replace, which is every table's first
+# write here: expected, and nothing to whoever watches a sync.
+warnings.filterwarnings(
+    "ignore", message="Delete operation did not match any records", category=UserWarning
+)
 
 
 @dataclass(frozen=True)

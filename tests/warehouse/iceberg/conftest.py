@@ -17,7 +17,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pyiceberg.catalog.sql import SqlCatalog
 
-from pipeline.warehouse.iceberg import IcebergWarehouse
+from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 
 ACCESS_KEY = "meibel-test-key"
 SECRET_KEY = "meibel-test-secret"

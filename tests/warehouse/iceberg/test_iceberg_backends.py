@@ -20,7 +20,7 @@ from pipeline.warehouse.backends import (
     open_warehouse,
 )
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-from pipeline.warehouse.iceberg import IcebergWarehouse
+from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 from pipeline.warehouse.schemas import Table
 from tests.warehouse.iceberg.support import (
     T1,

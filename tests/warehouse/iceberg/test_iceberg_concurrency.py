@@ -23,7 +23,7 @@ from pyiceberg.table import Table as IcebergTable
 from pyiceberg.table.update import TableRequirement, TableUpdate
 
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-from pipeline.warehouse.iceberg import IcebergWarehouse
+from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 from pipeline.warehouse.schemas import Table
 from tests.warehouse.iceberg.support import T1, agent_commit, contents, quarantined, relations
 

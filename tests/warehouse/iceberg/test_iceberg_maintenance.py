@@ -18,7 +18,7 @@ from pipeline.definitions import build_definitions
 from pipeline.orchestration.maintenance import MAINTENANCE_JOB
 from pipeline.simulator import SimulatorServer
 from pipeline.warehouse.backends import WarehouseSettings, open_warehouse
-from pipeline.warehouse.iceberg import IcebergWarehouse
+from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 from tests.warehouse.iceberg.support import contents, objects_in, relations
 from tests.warehouse.iceberg.test_iceberg_sync import sync
 

@@ -20,7 +20,7 @@ from pipeline.ingest.sync import SyncOptions, run_sync
 from pipeline.simulator import SimulatorServer
 from pipeline.warehouse.backends import SyncTarget
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
-from pipeline.warehouse.iceberg import IcebergWarehouse
+from pipeline.warehouse.iceberg.warehouse import IcebergWarehouse
 from tests.warehouse.iceberg.support import contents, objects_in, relations
 
 # The very first write of a shared table replaces its (empty) contents, which pyiceberg remarks.
