@@ -3,10 +3,11 @@
 -- DuckDB's buffer pool keeps the blocks it has written until it reaches memory_limit, which is
 -- 80% of the machine's memory by default, so a sync's memory would grow with the history it
 -- writes. Bounded, the written blocks are evicted (they are in the file already) and the stage
--- spills to DuckDB's temp directory. Twenty agents of 50,000 jobs peaked at 477 MB under 128 MB,
--- 513-521 MB under 160 MB and about 600 MB under 256 MB, in about the same time; at 64 MB an
+-- spills to DuckDB's temp directory. On twenty agents of 50,000 jobs, the sync peaked at
+-- 436-445 MB under 96 MB against 464-467 MB under 128 MB (three interleaved rounds each; median
+-- 28.7 s against 27.4 s), at 513-521 MB under 160 MB and about 600 MB under 256 MB; at 64 MB an
 -- agent's commit ran out. A step that runs out of this bound runs again without it
 -- (`_past_the_sync_bound` in pipeline/warehouse/duckdb_warehouse.py), so it bounds memory, not
 -- the size of an agent. Only the sync: at 256 MB the summary views over five million jobs took
 -- 27 s instead of 6.5 s.
-SET memory_limit = '128MB';
+SET memory_limit = '96MB';
