@@ -8,8 +8,8 @@
 -- through the WAL. Over twenty agents of 50,000 jobs (the warehouse alone, final checkpoint
 -- included) that took 11.3 s to 9.5 s. With so little WAL, DuckDB's default checkpoint
 -- threshold (16 MB) is as fast as the 128 MB it needed before, and keeps 100 MB less in memory.
--- Smaller row groups also give finer min/max zone maps, which a one-session
--- lookup prunes by. The size applies to what this connection writes; readers need no option.
+-- Smaller row groups also give finer min/max zone maps, which a one-session lookup prunes by.
+-- The size applies to what this connection writes; readers need no option.
 --
 -- The temp directory is where DuckDB puts it for a file opened directly (the in-memory default
 -- would be `.tmp` under whatever folder the process runs in).

@@ -14,16 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.api.client import ClientConfig, MeibelClient, json_array, json_body
+from pipeline.api.client import ClientConfig, MeibelClient
 from pipeline.api.errors import ApiStatusError, InvalidRecordError, RetryableStatusError
 from pipeline.api.models import ScoringJobResponse, SessionSummary
 from pipeline.api.records import (
-    Checked,
     RequestContext,
     check_page,
     check_records,
     validate_one,
 )
+from pipeline.ingest.jobs_decode import DecodedJobs, per_record
 from pipeline.simulator import SimulatorServer
 from tests.api.support import FAST_RETRIES, SimulatorFactory, call
 
@@ -175,18 +175,17 @@ def test_a_spooled_jobs_answer_is_removed_whatever_the_outcome(
     simulator.faults.script("truncated-json", count=1, path_prefix="/confidence-scoring/jobs")
     spooled: list[Path] = []
 
-    def decode(body: Path, request: RequestContext) -> Checked[ScoringJobResponse]:
+    def decode(body: Path, request: RequestContext) -> DecodedJobs:
         spooled.append(body)
         assert body.parent == tmp_path
-        items = json_array(json_body(body.read_bytes(), request.endpoint), request.endpoint)
-        return check_records(ScoringJobResponse, items, "job_id", request)
+        return per_record(body.read_bytes(), request)
 
-    checked, client = call(simulator, lambda c: c.list_jobs_as(decode, agent_name=name))
-    assert len(checked.valid) == len(simulator.world.jobs_for(name))
+    decoded, client = call(simulator, lambda c: c.list_jobs_as(decode, agent_name=name))
+    assert decoded.table.num_rows == len(simulator.world.jobs_for(name))
     assert client.requests_by_endpoint["jobs"] == 2
     assert len(spooled) == 2
 
-    def fail(body: Path, request: RequestContext) -> Checked[ScoringJobResponse]:
+    def fail(body: Path, request: RequestContext) -> DecodedJobs:
         spooled.append(body)
         raise LookupError("the decode gave up")
 

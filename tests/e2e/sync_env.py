@@ -54,3 +54,8 @@ class SyncEnv:
 
 
 SyncEnvFactory = Callable[..., SyncEnv]
+
+
+def memory_limit(wh: DuckDBWarehouse) -> str:
+    """DuckDB's memory limit on the warehouse's connection, as DuckDB prints it."""
+    return str(wh.query("SELECT current_setting('memory_limit') AS m").column("m")[0])

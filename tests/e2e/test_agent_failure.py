@@ -11,15 +11,11 @@ from pipeline.api.client import ClientConfig, MeibelClient
 from pipeline.ingest.sync import SyncOptions, run_sync
 from pipeline.warehouse.duckdb_warehouse import AgentCommit, DuckDBWarehouse
 from pipeline.warehouse.schemas import Table
-from tests.e2e.sync_env import SyncEnvFactory
+from tests.e2e.sync_env import SyncEnvFactory, memory_limit
 
 
 class CommitFailed(Exception):
     pass
-
-
-def memory_limit(wh: DuckDBWarehouse) -> str:
-    return str(wh.query("SELECT current_setting('memory_limit') AS m").column("m")[0])
 
 
 class FailingCommitWarehouse(DuckDBWarehouse):

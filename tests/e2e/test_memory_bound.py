@@ -14,14 +14,10 @@ from pipeline.ingest import records
 from pipeline.ingest.sync import SyncOptions, run_sync
 from pipeline.warehouse.duckdb_warehouse import DuckDBWarehouse
 from pipeline.warehouse.schemas import Table
-from tests.e2e.sync_env import SyncEnvFactory
+from tests.e2e.sync_env import SyncEnvFactory, memory_limit
 
 # Far too little for any load: every step of a sync runs out of it.
 TOO_LITTLE = "1MB"
-
-
-def memory_limit(wh: DuckDBWarehouse) -> str:
-    return str(wh.query("SELECT current_setting('memory_limit') AS m").column("m")[0])
 
 
 class TightlyBoundWarehouse(DuckDBWarehouse):
