@@ -140,6 +140,9 @@ def test_staged_jobs_commit_with_their_agent_a_job_read_twice_keeping_its_last(
             job("j2", "s2", "coherence", "completed", 5),
         ]
         wh.stage_jobs("agt_1", records.jobs_batch(later))
+        # An agent's only batch waits as it came; a second one takes both into the stage.
+        staged = "SELECT stage_agent_id, count(*) FROM staged_jobs GROUP BY ALL"
+        assert wh.con.execute(staged).fetchall() == [("agt_1", 2)]
         assert wh.changed_job_sessions("agt_1") == {"s1", "s2"}
         loaded = wh.commit_agent(staged_commit([]), T0)
         rows = wh.con.execute(
