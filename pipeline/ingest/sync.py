@@ -51,8 +51,9 @@ class SyncOptions:
     max_sessions_per_jobs_request: int = 10_000
     agents_in_parallel: int = 4
     # Sessions whose jobs answers are in flight at once, across agents, each answer weighing
-    # the sessions it covers: what bounds the sync's memory (about 3 KB a session, and several
-    # times that while decoded). An answer larger than this goes alone.
+    # the sessions it covers: with agents_in_parallel, what bounds the sync's memory (about 3 KB
+    # a session, and several times that while decoded; an agent's first answer stays decoded
+    # until the agent commits). An answer larger than this goes alone.
     jobs_sessions_in_flight: int = 10_000
     sample_seed: int | None = None
     # Sync only these agents (by id), as one partition of a per-agent run does; None: all.

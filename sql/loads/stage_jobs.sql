@@ -1,5 +1,6 @@
 -- Set one response's decoded jobs (registered as `batch`, each job once: both decoders see to
--- it) aside as it arrives, so a sync holds no agent's jobs in Python until that agent commits.
+-- it) aside in DuckDB, where a sync's memory bound holds, until their agent commits. An agent's
+-- first answer waits in Python until a second one comes (DuckDBWarehouse.stage_jobs).
 -- A job read again (a repeated answer, overlapping filters) keeps its last reading, so the stage
 -- holds each of an agent's jobs once.
 DELETE FROM staged_jobs
