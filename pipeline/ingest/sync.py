@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import pyarrow as pa
+
 from pipeline.api.client import MeibelClient
 from pipeline.api.errors import RateLimitExhausted, RequestBudgetExhausted
 from pipeline.api.models import AgentSummary
@@ -84,6 +86,10 @@ async def run_sync(
     synced_at: datetime,
     progress: Progress,
 ) -> SyncReport:
+    # Arrow's buffers from the C allocator, whose large blocks go back to the system when freed,
+    # rather than pyarrow's bundled mimalloc, which keeps them: a million-job sync peaked 25 MB
+    # lower. For the whole process, and so set before the sync's first batch.
+    pa.set_memory_pool(pa.system_memory_pool())
     thread = WarehouseThread()
     try:
         await thread.run(warehouse.begin_sync)
