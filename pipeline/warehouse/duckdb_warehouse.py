@@ -250,8 +250,9 @@ class DuckDBWarehouse:
         return loaded
 
     def stage_jobs(self, agent_id: str, jobs: pa.Table) -> None:
-        """Set a batch of the agent's jobs aside until its commit (or discard): the first as
-        it is, the others, and then the first, in DuckDB, where a sync's memory bound holds."""
+        """Set a batch of the agent's jobs aside until its commit (or discard). The agent's
+        first batch waits as it came; a second one takes both into the stage table, where a
+        sync's memory bound holds."""
         jobs = jobs.cast(SCHEMAS[Table.SCORING_JOBS])
         if agent_id not in self._first_batches and agent_id not in self._staged_agents:
             self._first_batches[agent_id] = jobs

@@ -74,3 +74,5 @@ LEFT JOIN module_scales USING (module)
 ANTI JOIN held_jobs USING (job_id)
 -- Rows stored grouped by session keep one session's summary lookup a short, pruned scan.
 ORDER BY batch.agent_name, batch.agent_session_id, batch.agent_turn;
+
+DROP TABLE held_jobs;
