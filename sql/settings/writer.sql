@@ -6,8 +6,10 @@
 -- logs where the blocks are instead of copying every row into the WAL, and no checkpoint has
 -- to write them again. One agent of 50,000 jobs now takes that path; with the default it went
 -- through the WAL. Over twenty agents of 50,000 jobs (the warehouse alone, final checkpoint
--- included) that took 11.3 s to 9.5 s. With so little WAL, DuckDB's default checkpoint
+-- included) that took 11.3 s to 9.5 s. With the jobs out of the WAL, DuckDB's default checkpoint
 -- threshold (16 MB) is as fast as the 128 MB it needed before, and keeps 100 MB less in memory.
+-- What still goes through the WAL (an agent's sessions, its summary's list of job ids) brings a
+-- checkpoint every few agents in a backfill; benchmarks/README.md ("Seventh session") measures it.
 -- Smaller row groups also give finer min/max zone maps, which a one-session lookup prunes by.
 -- The size applies to what this connection writes; readers need no option.
 --
