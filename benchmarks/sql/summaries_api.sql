@@ -2,11 +2,20 @@
 -- as the recomputed views give them (the API lists job ids in its own order: sorted here), then
 -- a few changed so that the reconciliation has mismatches to find. Stored as the loads store
 -- them, not fingerprinted yet (fingerprinted_with NULL).
+CREATE TEMP TABLE api_agents AS
+SELECT * FROM agent_score_summary;
+
 INSERT INTO api_agent_summaries BY NAME
 SELECT
     agent_name, status, aggregate_score, module_scores, n_jobs_per_module,
-    list_sort(job_ids) AS job_ids, $fetched_at AS fetched_at
-FROM agent_score_summary;
+    len(job_ids) AS n_job_ids, $fetched_at AS fetched_at
+FROM api_agents;
+
+INSERT INTO api_agent_summary_job_ids
+SELECT agent_name, unnest(list_sort(job_ids))
+FROM api_agents;
+
+DROP TABLE api_agents;
 
 INSERT INTO api_session_summaries BY NAME
 SELECT
@@ -25,8 +34,11 @@ FROM turn_score_summary;
 -- deleted is marked itself.
 
 -- One agent lists a job the warehouse lacks.
+INSERT INTO api_agent_summary_job_ids
+SELECT min(agent_name), 'ghost-job' FROM api_agent_summaries;
+
 UPDATE api_agent_summaries
-SET job_ids = list_append(job_ids, 'ghost-job'), fingerprinted_with = NULL
+SET n_job_ids = n_job_ids + 1, fingerprinted_with = NULL
 WHERE agent_name = (SELECT min(agent_name) FROM api_agent_summaries);
 
 -- About one session in 100,000 has a score off by half.

@@ -31,6 +31,7 @@ EXPORTS: tuple[ExportSpec, ...] = (
     ExportSpec("scoring_job_history", window="valid_from"),
     ExportSpec("module_scales"),
     ExportSpec("api_agent_summaries", window="fetched_at"),
+    ExportSpec("api_agent_summary_job_ids", BY_AGENT),
     ExportSpec("api_session_summaries", BY_AGENT, window="fetched_at"),
     ExportSpec("api_turn_summaries", BY_AGENT, window="fetched_at"),
     # The verification.

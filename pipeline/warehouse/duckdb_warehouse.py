@@ -64,6 +64,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "module_scales": ("module",),
     "quarantine": ("quarantine_id",),
     "api_agent_summaries": ("agent_name",),
+    "api_agent_summary_job_ids": ("agent_name", "job_id"),
     "api_session_summaries": ("agent_name", "session_id"),
     "api_turn_summaries": ("agent_name", "session_id", "turn"),
     "summary_reconciliation": ("level", "agent_name", "session_id", "turn"),

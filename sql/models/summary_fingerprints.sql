@@ -171,8 +171,22 @@ SET
     fingerprinted_with = summary_fingerprint_version()
 WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version();
 
-UPDATE api_agent_summaries
+-- An agent's ids are its rows of api_agent_summary_job_ids (none: the empty list).
+WITH
+stale AS (
+    SELECT agent_name
+    FROM api_agent_summaries
+    WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
+),
+listed AS (
+    SELECT s.agent_name, count(i.job_id) AS n_ids, bit_xor(hash(i.job_id)) AS ids_xor
+    FROM stale AS s
+    LEFT JOIN api_agent_summary_job_ids AS i USING (agent_name)
+    GROUP BY s.agent_name
+)
+UPDATE api_agent_summaries AS a
 SET
-    job_ids_fingerprint = job_ids_fingerprint(job_ids),
+    job_ids_fingerprint = set_fingerprint(l.n_ids, l.ids_xor),
     fingerprinted_with = summary_fingerprint_version()
-WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version();
+FROM listed AS l
+WHERE a.agent_name = l.agent_name;

@@ -198,8 +198,8 @@ FROM suspect_turns;
 
 -- The exact comparison of the suspects: every API row against the summary the views' macros
 -- recompute from the jobs of its agent or session. Job ids are matched one by one, the API's
--- unnested from its row, the warehouse's read from the jobs; an agent's only when its
--- fingerprints differ (they are hundreds of thousands).
+-- from api_agent_summary_job_ids or unnested from its row, the warehouse's read from the jobs;
+-- an agent's only when its fingerprints differ (they are hundreds of thousands).
 INSERT INTO summary_reconciliation (
     level, agent_name, session_id, turn, matches, mismatched_fields,
     api_status, recomputed_status, api_aggregate_score, recomputed_aggregate_score,
@@ -284,27 +284,34 @@ pairs AS MATERIALIZED (
         AND r.session_id IS NOT DISTINCT FROM s.session_id
         AND r.turn IS NOT DISTINCT FROM s.turn
 ),
--- job_ids compare as sets: unnested and matched by one hash aggregation on (pair, id). An
--- agent's list is read by name: a filter on the key reaches the scan, which then reads that
--- row's ids alone, where fetching the row by rowid read every agent's.
+-- job_ids compare as sets: one row per (pair, id), matched by one hash aggregation. An agent's
+-- ids are its rows of api_agent_summary_job_ids, read by name (the filter reaches the scan),
+-- a session's or turn's unnested from its row.
 api_job_ids AS (
-    SELECT 'agent' AS level, rowid AS api_row, job_ids
-    FROM api_agent_summaries
-    WHERE agent_name IN (
-        SELECT agent_name FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
-    )
+    SELECT p.pair_id, i.job_id
+    FROM pairs AS p
+    JOIN api_agent_summary_job_ids AS i ON i.agent_name = p.agent_name
+    WHERE p.level = 'agent' AND p.compare_ids
+        AND i.agent_name IN (
+            SELECT agent_name FROM reconciliation_suspects WHERE level = 'agent' AND compare_ids
+        )
     UNION ALL
-    SELECT 'session', rowid, job_ids
-    FROM api_session_summaries
-    WHERE rowid IN (
-        SELECT api_row FROM reconciliation_suspects WHERE level = 'session' AND compare_ids
-    )
-    UNION ALL
-    SELECT 'turn', rowid, job_ids
-    FROM api_turn_summaries
-    WHERE rowid IN (
-        SELECT api_row FROM reconciliation_suspects WHERE level = 'turn' AND compare_ids
-    )
+    SELECT p.pair_id, unnest(a.job_ids)
+    FROM pairs AS p
+    JOIN (
+        SELECT 'session' AS level, rowid AS api_row, job_ids
+        FROM api_session_summaries
+        WHERE rowid IN (
+            SELECT api_row FROM reconciliation_suspects WHERE level = 'session' AND compare_ids
+        )
+        UNION ALL
+        SELECT 'turn', rowid, job_ids
+        FROM api_turn_summaries
+        WHERE rowid IN (
+            SELECT api_row FROM reconciliation_suspects WHERE level = 'turn' AND compare_ids
+        )
+    ) AS a ON a.level = p.level AND a.api_row = p.api_row
+    WHERE p.compare_ids
 ),
 compared_agent_jobs AS (
     SELECT agent_name, job_id
@@ -316,10 +323,8 @@ compared_agent_jobs AS (
 job_id_sides AS (
     SELECT pair_id, job_id, bool_or(in_api) AS in_api, bool_or(NOT in_api) AS in_warehouse
     FROM (
-        SELECT p.pair_id, unnest(a.job_ids) AS job_id, true AS in_api
-        FROM pairs AS p
-        JOIN api_job_ids AS a ON a.level = p.level AND a.api_row = p.api_row
-        WHERE p.compare_ids
+        SELECT pair_id, job_id, true AS in_api
+        FROM api_job_ids
         UNION ALL
         SELECT p.pair_id, j.job_id, false
         FROM pairs AS p

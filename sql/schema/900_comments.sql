@@ -104,16 +104,20 @@ COMMENT ON COLUMN sync_state.last_mode IS 'How the agent was last synced: full o
 COMMENT ON COLUMN sync_state.synced_at IS 'When the agent was last synced.';
 
 -- API summaries ---------------------------------------------------------------------------------
-COMMENT ON TABLE api_agent_summaries IS 'One row per agent: the API''s own ScoreSummary of it (GET /confidence-scoring/summary/agent/{agent_name}), as returned.';
+COMMENT ON TABLE api_agent_summaries IS 'One row per agent: the API''s own ScoreSummary of it (GET /confidence-scoring/summary/agent/{agent_name}), as returned; its job ids are rows of api_agent_summary_job_ids.';
 COMMENT ON COLUMN api_agent_summaries.agent_name IS 'The agent summarised; the key.';
 COMMENT ON COLUMN api_agent_summaries.status IS 'The summary''s status: in_progress if any job is pending, else failed if any failed, else completed, else not_run.';
 COMMENT ON COLUMN api_agent_summaries.aggregate_score IS 'Mean score over the completed, scored jobs, each on its own scale.';
 COMMENT ON COLUMN api_agent_summaries.module_scores IS 'Mean score per module, over completed, scored jobs.';
 COMMENT ON COLUMN api_agent_summaries.n_jobs_per_module IS 'Completed, scored jobs per module.';
-COMMENT ON COLUMN api_agent_summaries.job_ids IS 'Every job the summary covers, whatever its status.';
+COMMENT ON COLUMN api_agent_summaries.n_job_ids IS 'How many job ids the summary lists, as returned (NULL when its job_ids is null).';
 COMMENT ON COLUMN api_agent_summaries.fetched_at IS 'The sync that fetched the summary.';
-COMMENT ON COLUMN api_agent_summaries.job_ids_fingerprint IS 'Reconciliation bookkeeping: job_ids as one number (their count and hashes), compared with the jobs'' instead of the list; computed by the load.';
+COMMENT ON COLUMN api_agent_summaries.job_ids_fingerprint IS 'Reconciliation bookkeeping: the summary''s job ids as one number (how many distinct ids, and their hashes), compared with the jobs'' instead of the ids; computed by the load.';
 COMMENT ON COLUMN api_agent_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version job_ids_fingerprint was computed with; NULL until computed.';
+
+COMMENT ON TABLE api_agent_summary_job_ids IS 'One row per job id an agent''s API summary (api_agent_summaries) lists, whatever the job''s status; an id listed twice is stored once. Replaced with every summary fetched.';
+COMMENT ON COLUMN api_agent_summary_job_ids.agent_name IS 'The agent summarised (api_agent_summaries.agent_name).';
+COMMENT ON COLUMN api_agent_summary_job_ids.job_id IS 'A job the summary covers; with agent_name, the key.';
 
 COMMENT ON TABLE api_session_summaries IS 'One row per verified session: the API''s own ScoreSummary of it, as returned.';
 COMMENT ON COLUMN api_session_summaries.agent_name IS 'The agent the session belongs to.';

@@ -107,11 +107,17 @@ def _with_fetched_at(schema: pa.Schema) -> pa.Schema:
 def store_agent_summary(
     con: duckdb.DuckDBPyConnection, agent_name: str, summary: ScoreSummary
 ) -> None:
-    """Store `summary` as the API's answer for `agent_name` (its turns are not kept)."""
+    """Store `summary` as the API's answer for `agent_name` (its turns are not kept): its
+    fields in one row, its job ids in rows of their own."""
     columns: dict[str, list[Any]] = {"agent_name": [agent_name], **_summary_columns([summary])}
+    columns["n_job_ids"] = [None if summary.job_ids is None else len(summary.job_ids)]
     columns["fetched_at"] = [SEEN_AT]
-    data = pa.table(columns, schema=_with_fetched_at(API_AGENT_SUMMARIES))
-    _insert(con, "api_agent_summaries", data)
+    schema = _with_fetched_at(API_AGENT_SUMMARIES).append(pa.field("n_job_ids", pa.int64()))
+    data = pa.table(columns, schema=schema)
+    _insert(con, "api_agent_summaries", data.drop_columns(["job_ids"]))
+    job_ids = sorted(set(summary.job_ids or []))
+    ids = pa.table({"agent_name": [agent_name] * len(job_ids), "job_id": job_ids})
+    _insert(con, "api_agent_summary_job_ids", ids)
 
 
 def store_session_summary(

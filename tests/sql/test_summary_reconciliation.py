@@ -590,25 +590,57 @@ def test_the_agent_summary_load_fingerprints_the_job_ids_it_stores() -> None:
     con = fresh_warehouse()
     load_jobs(con, JOBS)
     warehouse = DuckDBWarehouse(con)
-    alpha = api_summaries(JOBS)[0]["alpha"]
+    alpha, beta = (api_summaries(JOBS)[0][name] for name in ("alpha", "beta"))
+    alpha_ids = alpha.job_ids or []
 
-    def load_agent(summary: ScoreSummary) -> None:
-        batch = records.agent_summaries_batch([("alpha", summary)])
+    def load_agent(name: str, summary: ScoreSummary) -> None:
+        batch = records.agent_summaries_batch([(name, summary)])
         warehouse.load({Table.API_AGENT_SUMMARIES: batch}, SEEN_AT)
 
-    load_agent(alpha)
+    def n_job_ids(name: str) -> int | None:
+        (row,) = [r for r in rows(con, "api_agent_summaries") if r["agent_name"] == name]
+        return row["n_job_ids"]  # type: ignore[no-any-return]
+
+    def stored_ids(name: str) -> list[str]:
+        return sorted(
+            row["job_id"]
+            for row in rows(con, "api_agent_summary_job_ids")
+            if row["agent_name"] == name
+        )
+
+    load_agent("beta", beta)
+    load_agent("alpha", alpha)
     (stored,) = con.execute(
-        "SELECT job_ids_fingerprint = job_ids_fingerprint(job_ids), "
-        "fingerprinted_with = summary_fingerprint_version() FROM api_agent_summaries"
+        "SELECT job_ids_fingerprint = job_ids_fingerprint($ids), n_job_ids, "
+        "fingerprinted_with = summary_fingerprint_version() "
+        "FROM api_agent_summaries WHERE agent_name = 'alpha'",
+        {"ids": alpha_ids},
     ).fetchall()
-    assert stored == (True, True)
+    assert stored == (True, len(alpha_ids), True)
+    assert stored_ids("alpha") == sorted(alpha_ids)
     reconcile(con)
-    assert reconciled(con).totals["agent"] == (1, 0)
-    load_agent(alpha.model_copy(update={"job_ids": [*(alpha.job_ids or []), "ghost"]}))
+    assert reconciled(con).totals["agent"] == (2, 0)
+
+    load_agent("alpha", alpha.model_copy(update={"job_ids": [*alpha_ids, "ghost"]}))
+    assert stored_ids("alpha") == sorted([*alpha_ids, "ghost"])
     reconcile(con)
     (row,) = reconciled(con).mismatches
     assert key(row) == ("agent", "alpha", None, None)
     assert (row["job_ids_only_in_api"], row["job_ids_only_in_warehouse"]) == (1, 0)
+
+    # The ids it no longer lists go; one listed twice is stored once and counted twice.
+    relisted = [*alpha_ids[1:], alpha_ids[1]]
+    load_agent("alpha", alpha.model_copy(update={"job_ids": relisted}))
+    assert stored_ids("alpha") == sorted(alpha_ids[1:])
+    assert n_job_ids("alpha") == len(relisted)
+    reconcile(con)
+    (row,) = reconciled(con).mismatches
+    assert (row["job_ids_only_in_api"], row["job_ids_only_in_warehouse"]) == (0, 1)
+
+    load_agent("alpha", alpha.model_copy(update={"job_ids": None}))
+    assert stored_ids("alpha") == []
+    assert stored_ids("beta") == sorted(beta.job_ids or [])
+    assert n_job_ids("alpha") is None
 
 
 # Against the rules as the tests state them, independently of the SQL: which summaries differ,

@@ -208,3 +208,28 @@ def test_duplicate_keys_sees_repeated_null_turns(path: Path) -> None:
             "VALUES ('a', 's', NULL, now())"
         )
         assert wh.duplicate_keys("api_turn_summaries") == (1, 2)
+
+
+def agent_summary_row(wh: DuckDBWarehouse) -> dict[str, object]:
+    relation = wh.con.table("api_agent_summaries")
+    (values,) = relation.fetchall()
+    return dict(zip(relation.columns, values, strict=True))
+
+
+def test_an_agent_summary_list_of_job_ids_moves_to_its_table_on_open(path: Path) -> None:
+    jobs = [job("j1", "s1", "correctness", "completed", 7), job("j2", "s1", "tone", "failed", None)]
+    with DuckDBWarehouse.open(path) as wh:
+        wh.load(agent_batches(jobs), T0)
+        fingerprint = agent_summary_row(wh)["job_ids_fingerprint"]
+        # The agent summary as warehouses before the ids table stored it.
+        wh.con.execute("DELETE FROM api_agent_summary_job_ids")
+        wh.con.execute("ALTER TABLE api_agent_summaries DROP COLUMN n_job_ids")
+        wh.con.execute("ALTER TABLE api_agent_summaries ADD COLUMN job_ids VARCHAR[]")
+        wh.con.execute("UPDATE api_agent_summaries SET job_ids = ['j2', 'j1', 'j2']")
+    for _ in range(2):
+        with DuckDBWarehouse.open(path) as wh:
+            summary = agent_summary_row(wh)
+            ids = wh.con.execute("SELECT job_id FROM api_agent_summary_job_ids ORDER BY 1")
+            assert ids.fetchall() == [("j1",), ("j2",)]
+    assert "job_ids" not in summary
+    assert (summary["n_job_ids"], summary["job_ids_fingerprint"]) == (3, fingerprint)

@@ -46,6 +46,7 @@ AGENT_TABLES: Mapping[str, AgentColumn] = {
     # A history row's job is always in scoring_jobs, under the agent the sync read it for.
     "scoring_job_history": AgentColumn("agent_name", "name", iceberg_only=True),
     "api_agent_summaries": AgentColumn("agent_name", "name"),
+    "api_agent_summary_job_ids": AgentColumn("agent_name", "name"),
     "api_session_summaries": AgentColumn("agent_name", "name"),
     "api_turn_summaries": AgentColumn("agent_name", "name"),
     "sync_state": AgentColumn("agent_id", "id"),
@@ -113,10 +114,14 @@ def ensure_table(catalog: Catalog, namespace: str, layout: TableLayout) -> Icebe
         with suppress(TableAlreadyExistsError):
             _create(catalog, identifier, layout)
     table = catalog.load_table(identifier)
-    if set(table.schema().column_names) != set(layout.iceberg_schema.names):
-        # A column added to sql/schema reaches the Iceberg table too.
+    held = {field.name for field in table.schema().fields}
+    if held != set(layout.iceberg_schema.names):
+        # The Iceberg table follows sql/schema: a column added there is added here, and one
+        # dropped there (its data kept in another table) is dropped here.
         with table.update_schema() as update:
             update.union_by_name(layout.iceberg_schema)
+            for name in held - set(layout.iceberg_schema.names):
+                update.delete_column(name)
         table = catalog.load_table(identifier)
     if any(table.properties.get(key) != value for key, value in METADATA_PROPERTIES.items()):
         with table.transaction() as transaction:

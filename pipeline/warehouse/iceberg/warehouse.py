@@ -351,7 +351,10 @@ def _fill(con: duckdb.DuckDBPyConnection, layout: TableLayout, rows: pa.Table) -
 
 
 def _to_iceberg(rows: pa.Table, table: IcebergTable) -> pa.Table:
-    return rows.cast(table.schema().as_arrow())
+    # By name: a column added to an existing Iceberg table comes last there, wherever
+    # sql/schema puts it.
+    schema = table.schema().as_arrow()
+    return rows.select(schema.names).cast(schema)
 
 
 def _same_rows(before: pa.Table, after: pa.Table, keys: tuple[str, ...]) -> bool:

@@ -12,6 +12,7 @@ from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.table import CommitTableResponse
 from pyiceberg.table import Table as IcebergTable
 from pyiceberg.table.update import TableRequirement, TableUpdate
+from pyiceberg.types import ListType, StringType
 
 from pipeline.warehouse.backends import (
     DuckDBBackend,
@@ -154,3 +155,20 @@ def test_a_commit_dying_part_way_leaves_the_position_and_is_redone_idempotently(
     with iceberg.query_engine() as engine:
         for name in relations(duck):
             assert contents(engine, name) == contents(duck, name), name
+
+
+def test_iceberg_tables_follow_columns_added_and_dropped_in_the_schema(
+    catalog: SqlCatalog, iceberg: IcebergWarehouse
+) -> None:
+    # The agent summaries as an Iceberg catalog made before their job ids had a table of their
+    # own held them: a list column, and no count.
+    table = catalog.load_table(("meibel", "api_agent_summaries"))
+    with table.update_schema() as update:
+        update.add_column("job_ids", ListType(1, StringType(), element_required=False))
+        update.delete_column("n_job_ids")
+    IcebergWarehouse(catalog).commit_agent(agent_commit("a", 6.0), T1)
+    columns = [field.name for field in catalog.load_table(table.name()).schema().fields]
+    assert "job_ids" not in columns
+    assert "n_job_ids" in columns
+    with iceberg.query_engine() as engine:
+        assert engine.row_count("api_agent_summary_job_ids") > 0
