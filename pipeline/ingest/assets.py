@@ -38,7 +38,7 @@ API_GROUP = "meibel_api"
 progress = logging.getLogger("pipeline.sync")
 
 # Tables the sync derives as it loads, committed in the same transactions as the loaded ones.
-DERIVED: tuple[str, ...] = ("scoring_job_history", "sync_state")
+DERIVED: tuple[str, ...] = ("scoring_job_history", "api_agent_summary_job_ids", "sync_state")
 TABLES: tuple[str, ...] = (*(table.value for table in Table), *DERIVED)
 
 

@@ -138,7 +138,8 @@ CREATE TABLE IF NOT EXISTS api_agent_summaries (
     fingerprinted_with  BIGINT
 );
 
--- No PRIMARY KEY, as for the jobs: it holds every job once. The load keeps the key.
+-- No PRIMARY KEY, as for the jobs: it grows with the whole history. The load keeps the key
+-- (agent_name, job_id).
 CREATE TABLE IF NOT EXISTS api_agent_summary_job_ids (
     agent_name VARCHAR NOT NULL,
     job_id     VARCHAR NOT NULL

@@ -135,6 +135,7 @@ def test_a_second_sync_changes_nothing(sync_env: SyncEnv) -> None:
         "sessions": "session_id",
         "scoring_jobs": "job_id",
         "api_agent_summaries": "agent_name",
+        "api_agent_summary_job_ids": "agent_name, job_id",
         "api_session_summaries": "agent_name, session_id",
         "api_turn_summaries": "agent_name, session_id, turn",
         # Every summary matches: summary_reconciliation (the mismatches) stays empty.
