@@ -115,7 +115,7 @@ COMMENT ON COLUMN api_agent_summaries.fetched_at IS 'The sync that fetched the s
 COMMENT ON COLUMN api_agent_summaries.job_ids_fingerprint IS 'Reconciliation bookkeeping: the summary''s job ids as one number (how many distinct ids, and their hashes), compared with the jobs'' instead of the ids; computed by the load.';
 COMMENT ON COLUMN api_agent_summaries.fingerprinted_with IS 'Reconciliation bookkeeping: the fingerprint version job_ids_fingerprint was computed with; NULL until computed.';
 
-COMMENT ON TABLE api_agent_summary_job_ids IS 'One row per job id an agent''s API summary (api_agent_summaries) lists, whatever the job''s status; an id listed twice is stored once. Replaced with every summary fetched.';
+COMMENT ON TABLE api_agent_summary_job_ids IS 'One row per job id an agent''s API summary (api_agent_summaries) lists, whatever the job''s status; an id listed twice is stored once. Kept level with the last summary fetched: the ids it no longer lists are deleted, the new ones added.';
 COMMENT ON COLUMN api_agent_summary_job_ids.agent_name IS 'The agent summarised (api_agent_summaries.agent_name).';
 COMMENT ON COLUMN api_agent_summary_job_ids.job_id IS 'A job the summary covers; with agent_name, the key.';
 
