@@ -13,7 +13,7 @@ FROM batch;
 CREATE TEMP TABLE listed_fingerprints AS
 SELECT
     b.agent_name,
-    set_fingerprint(count(l.job_id), bit_xor(hash(l.job_id))) AS job_ids_fingerprint
+    job_id_rows_fingerprint(l.job_id) AS job_ids_fingerprint
 FROM batch AS b
 LEFT JOIN listed_job_ids AS l USING (agent_name)
 GROUP BY b.agent_name;

@@ -179,14 +179,14 @@ stale AS (
     WHERE fingerprinted_with IS DISTINCT FROM summary_fingerprint_version()
 ),
 listed AS (
-    SELECT s.agent_name, count(i.job_id) AS n_ids, bit_xor(hash(i.job_id)) AS ids_xor
+    SELECT s.agent_name, job_id_rows_fingerprint(i.job_id) AS job_ids_fingerprint
     FROM stale AS s
     LEFT JOIN api_agent_summary_job_ids AS i USING (agent_name)
     GROUP BY s.agent_name
 )
 UPDATE api_agent_summaries AS a
 SET
-    job_ids_fingerprint = set_fingerprint(l.n_ids, l.ids_xor),
+    job_ids_fingerprint = l.job_ids_fingerprint,
     fingerprinted_with = summary_fingerprint_version()
 FROM listed AS l
 WHERE a.agent_name = l.agent_name;

@@ -63,7 +63,7 @@ recomputed_turns AS MATERIALIZED (
             session_key,
             turn,
             max(job_status_rank(status)),
-            set_fingerprint(count(*), bit_xor(hash(job_id))),
+            job_id_rows_fingerprint(job_id),
             set_fingerprint(
                 2 * count(*) FILTER (WHERE job_is_scored(status, score)),
                 bit_xor(

@@ -239,6 +239,12 @@ CREATE OR REPLACE MACRO summary_session_key(agent_name, session_id) AS
 CREATE OR REPLACE MACRO job_ids_fingerprint(job_ids) AS
     set_fingerprint(coalesce(len(job_ids), 0), list_bit_xor([hash(i) FOR i IN job_ids]));
 
+-- The same number for ids that are rows, as an aggregate over a group's distinct job ids (a
+-- group whose job_id is all NULL, as a LEFT JOIN gives for an agent without ids, is the empty
+-- set).
+CREATE OR REPLACE MACRO job_id_rows_fingerprint(job_id) AS
+    set_fingerprint(count(job_id), bit_xor(hash(job_id)));
+
 -- Both maps as one set of entries, each hashed with the name of its map so that the two maps'
 -- entries never stand for one another; a missing map is the empty one. The warehouse's side,
 -- built job by job, hashes its entries the same way.

@@ -115,12 +115,13 @@ def ensure_table(catalog: Catalog, namespace: str, layout: TableLayout) -> Icebe
             _create(catalog, identifier, layout)
     table = catalog.load_table(identifier)
     held = {field.name for field in table.schema().fields}
-    if held != set(layout.iceberg_schema.names):
+    wanted = set(layout.iceberg_schema.names)
+    if held != wanted:
         # The Iceberg table follows sql/schema: a column added there is added here, and one
         # dropped there (its data kept in another table) is dropped here.
         with table.update_schema() as update:
             update.union_by_name(layout.iceberg_schema)
-            for name in held - set(layout.iceberg_schema.names):
+            for name in held - wanted:
                 update.delete_column(name)
         table = catalog.load_table(identifier)
     if any(table.properties.get(key) != value for key, value in METADATA_PROPERTIES.items()):
